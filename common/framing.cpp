@@ -1,0 +1,29 @@
+#include "common/framing.h"
+
+namespace gdp {
+
+LineFramer::Status LineFramer::feed(std::string_view bytes, std::vector<std::string>& frames) {
+  if (spent_) return Status::frame_too_large;
+  while (!bytes.empty()) {
+    const auto newline = bytes.find('\n');
+    const auto chunk = bytes.substr(0, newline);
+    // The cap counts the message itself; a trailing "\r" is allowed on top of it.
+    std::size_t limit = max_frame_bytes_;
+    if (newline != std::string_view::npos && !chunk.empty() && chunk.back() == '\r') ++limit;
+    if (partial_.size() + chunk.size() > limit) {
+      spent_ = true;
+      partial_.clear();
+      partial_.shrink_to_fit();
+      return Status::frame_too_large;
+    }
+    partial_.append(chunk);
+    if (newline == std::string_view::npos) break;
+    bytes.remove_prefix(newline + 1);
+    if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();
+    if (!partial_.empty()) frames.push_back(std::move(partial_));
+    partial_.clear();
+  }
+  return Status::ok;
+}
+
+}  // namespace gdp

@@ -1,0 +1,177 @@
+// The wire protocol between gdp and gdpd: every method's params and result and every event, each
+// struct followed by the description that drives its JSON conversion (common/wire.h).
+//
+// Don't forget to bump kProtocolVersion if any of these change incompatibly (a field removed,
+// renamed or retyped, a method's meaning changed). Adding an optional field is compatible.
+// The contract is proto-schema/protocol.schema.json; proto-schema/protocol.md is its human page.
+#pragma once
+
+#include "common/models.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace gdp::proto {
+
+inline constexpr std::int64_t kProtocolVersion = 1;
+// Every version this build speaks, newest first.
+inline constexpr std::array<std::int64_t, 1> kSupportedProtocolVersions{1};
+
+// ---- hello: opens every connection --------------------------------------------------------------
+struct ClientInfo {
+  std::string name;
+  std::string version;
+  std::int64_t pid = 0;
+  std::optional<std::string> tty;
+};
+BOOST_DESCRIBE_STRUCT(ClientInfo, (), (name, version, pid, tty))
+
+struct HelloParams {
+  std::vector<std::int64_t> protocol_versions;
+  ClientInfo client;
+  std::vector<std::string> capabilities;
+};
+BOOST_DESCRIBE_STRUCT(HelloParams, (), (protocol_versions, client, capabilities))
+
+struct DaemonInfo {
+  std::string name;
+  std::string version;
+  std::int64_t pid = 0;
+};
+BOOST_DESCRIBE_STRUCT(DaemonInfo, (), (name, version, pid))
+
+struct HelloResult {
+  std::int64_t protocol_version = 0;
+  DaemonInfo daemon;
+  std::vector<std::string> capabilities;
+};
+BOOST_DESCRIBE_STRUCT(HelloResult, (), (protocol_version, daemon, capabilities))
+
+// ---- ping ------------------------------------------------------------------------------------------
+struct PingParams {};
+BOOST_DESCRIBE_STRUCT(PingParams, (), ())
+
+struct PingResult {
+  bool pong = true;
+  double uptime_seconds = 0;
+};
+BOOST_DESCRIBE_STRUCT(PingResult, (), (pong, uptime_seconds))
+
+// ---- version ---------------------------------------------------------------------------------------
+struct VersionParams {};
+BOOST_DESCRIBE_STRUCT(VersionParams, (), ())
+
+struct BuildInfo {
+  std::string compiler;
+  std::string build_type;
+  std::string boost;
+};
+BOOST_DESCRIBE_STRUCT(BuildInfo, (), (compiler, build_type, boost))
+
+struct VersionResult {
+  std::string daemon_version;
+  std::int64_t protocol_version = 0;
+  std::vector<std::int64_t> supported_protocol_versions;
+  BuildInfo build;
+};
+BOOST_DESCRIBE_STRUCT(VersionResult, (),
+                      (daemon_version, protocol_version, supported_protocol_versions, build))
+
+// ---- status ----------------------------------------------------------------------------------------
+struct StatusParams {};
+BOOST_DESCRIBE_STRUCT(StatusParams, (), ())
+
+struct DaemonStatus {
+  std::int64_t pid = 0;
+  std::string version;
+  double uptime_seconds = 0;
+  std::int64_t connections = 0;
+  std::string socket;
+  std::string state_dir;
+};
+BOOST_DESCRIBE_STRUCT(DaemonStatus, (), (pid, version, uptime_seconds, connections, socket, state_dir))
+
+struct SessionSummary {
+  std::string session_id;
+  std::string input_file;
+  SessionStatus status = SessionStatus::active;
+  std::string created_at;
+  std::string last_accessed;
+  std::int64_t steps_done = 0;
+  bool pending_approval = false;
+};
+BOOST_DESCRIBE_STRUCT(SessionSummary, (),
+                      (session_id, input_file, status, created_at, last_accessed, steps_done,
+                       pending_approval))
+
+struct StatusResult {
+  DaemonStatus daemon;
+  std::vector<SessionSummary> sessions;
+};
+BOOST_DESCRIBE_STRUCT(StatusResult, (), (daemon, sessions))
+
+// ---- events (notifications from gdpd) -------------------------------------------------------------
+struct DaemonShuttingDownEvent {
+  std::string reason;
+};
+BOOST_DESCRIBE_STRUCT(DaemonShuttingDownEvent, (), (reason))
+
+// ---- the method and event tables ------------------------------------------------------------------
+// One descriptor per method ties its wire name to its types; the daemon binds handlers by
+// descriptor and the contract test walks the same list, so a method cannot exist on one side only.
+struct Hello {
+  static constexpr std::string_view name = "hello";
+  using Params = HelloParams;
+  using Result = HelloResult;
+};
+struct Ping {
+  static constexpr std::string_view name = "ping";
+  using Params = PingParams;
+  using Result = PingResult;
+};
+struct Version {
+  static constexpr std::string_view name = "version";
+  using Params = VersionParams;
+  using Result = VersionResult;
+};
+struct Status {
+  static constexpr std::string_view name = "status";
+  using Params = StatusParams;
+  using Result = StatusResult;
+};
+using AllMethods = std::tuple<Hello, Ping, Version, Status>;
+
+struct DaemonShuttingDown {
+  static constexpr std::string_view name = "daemon.shutting_down";
+  using Params = DaemonShuttingDownEvent;
+};
+using AllEvents = std::tuple<DaemonShuttingDown>;
+
+// The seed's data models by their schema names, for the contract test.
+template <class T>
+struct Model {
+  using Type = T;
+};
+#define GDP_MODEL(T)                             \
+  struct T##Model : Model<T> {                   \
+    static constexpr std::string_view name = #T; \
+  };
+GDP_MODEL(DataSnapshot)
+GDP_MODEL(DataAnalysis)
+GDP_MODEL(ProcessingScript)
+GDP_MODEL(ExecutionResult)
+GDP_MODEL(ProcessingSession)
+GDP_MODEL(ValidationResult)
+GDP_MODEL(ResourceUsage)
+GDP_MODEL(StorageStats)
+#undef GDP_MODEL
+using AllModels =
+    std::tuple<DataSnapshotModel, DataAnalysisModel, ProcessingScriptModel, ExecutionResultModel,
+               ProcessingSessionModel, ValidationResultModel, ResourceUsageModel, StorageStatsModel>;
+
+}  // namespace gdp::proto

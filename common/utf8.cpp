@@ -1,0 +1,92 @@
+#include "common/utf8.h"
+
+#include <cstdint>
+
+namespace gdp::utf8 {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at `i`, or 0 if it is invalid (RFC 3629: no
+// overlongs, no surrogates, nothing above U+10FFFF).
+std::size_t sequence_length(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<std::uint8_t>(s[i]);
+  if (b0 < 0x80) return 1;
+  std::size_t len = 0;
+  std::uint8_t lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  const auto b1 = static_cast<std::uint8_t>(s[i + 1]);
+  if (b1 < lo || b1 > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    const auto b = static_cast<std::uint8_t>(s[i + k]);
+    if (b < 0x80 || b > 0xBF) return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
+bool valid(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto n = sequence_length(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string repair(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto n = sequence_length(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+void repair_in_place(boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::string:
+      if (!valid(value.get_string())) value = repair(value.get_string());
+      break;
+    case boost::json::kind::array:
+      for (auto& e : value.get_array()) repair_in_place(e);
+      break;
+    case boost::json::kind::object: {
+      auto& obj = value.get_object();
+      bool bad_key = false;
+      for (auto& kv : obj) {
+        repair_in_place(kv.value());
+        bad_key = bad_key || !valid(kv.key());
+      }
+      if (bad_key) {
+        boost::json::object fixed;
+        for (auto& kv : obj) fixed[repair(kv.key())] = std::move(kv.value());
+        value = std::move(fixed);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace gdp::utf8
