@@ -1,0 +1,105 @@
+#include "daemon/config.h"
+
+#include "common/paths.h"
+
+#include <boost/program_options.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace gdp {
+namespace po = boost::program_options;
+
+namespace {
+
+// Options that may appear both in the config file and on the command line.
+po::options_description shared_options() {
+  po::options_description opts("Settings (also valid in the config file, without the dashes)");
+  opts.add_options()("socket", po::value<std::string>(), "listen on this Unix socket path")(
+      "state-dir", po::value<std::string>(), "directory for gdpd's own state and log")(
+      "log-level", po::value<std::string>(), "error, warn, info or debug (default info)")(
+      "max-frame-bytes", po::value<std::size_t>(), "largest accepted message in bytes (default 16 MiB)")(
+      "max-json-depth", po::value<std::size_t>(), "deepest accepted JSON nesting (default 64)")(
+      "max-connections", po::value<std::size_t>(), "most clients at once (default 512)")(
+      "allow-root", po::value<bool>(), "let root connect to this user's daemon (default false)");
+  return opts;
+}
+
+void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& source) {
+  if (vm.count("socket")) cfg.socket_path = vm["socket"].as<std::string>();
+  if (vm.count("state-dir")) cfg.state_dir = vm["state-dir"].as<std::string>();
+  if (vm.count("log-level")) {
+    const auto& name = vm["log-level"].as<std::string>();
+    auto level = log::parse_level(name);
+    if (!level) {
+      throw ConfigError("log-level \"" + name + "\" in " + source +
+                        " is not one of error, warn, info, debug");
+    }
+    cfg.log_level = *level;
+  }
+  auto positive = [&](const char* key, std::size_t& field) {
+    if (!vm.count(key)) return;
+    field = vm[key].as<std::size_t>();
+    if (field == 0) throw ConfigError(std::string(key) + " in " + source + " must be at least 1");
+  };
+  positive("max-frame-bytes", cfg.max_frame_bytes);
+  positive("max-json-depth", cfg.max_json_depth);
+  positive("max-connections", cfg.max_connections);
+  if (vm.count("allow-root")) cfg.allow_root = vm["allow-root"].as<bool>();
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
+  po::options_description general("gdpd options");
+  general.add_options()("help,h", "show this help")("version", "print the version")(
+      "foreground", "stay in the foreground and log to stderr (what systemd and tests use)")(
+      "config", po::value<std::string>(), "read settings from this INI file first");
+  auto settings = shared_options();
+  po::options_description all;
+  all.add(general).add(settings);
+
+  ParsedCommandLine out;
+  std::ostringstream help;
+  help << "Usage: gdpd [--foreground] [--socket PATH] [--state-dir DIR] [--config FILE] "
+          "[--log-level L]\n\n"
+          "gdpd is the per-user daemon behind gdp: it owns the sessions, the Docker connection,\n"
+          "the planner calls and the stores, and serves gdp over a private Unix socket.\n\n"
+       << all
+       << "\nExample:\n  gdpd --foreground --log-level debug\n\n"
+          "Exit status: 0 stopped cleanly; 1 could not start (the message says why);\n"
+          "2 bad command line or config; 3 another gdpd already serves the socket.\n";
+  out.help_text = help.str();
+
+  po::variables_map cli;
+  try {
+    std::vector<std::string> argv(args.begin(), args.end());
+    po::store(po::command_line_parser(argv).options(all).run(), cli);
+    po::notify(cli);
+  } catch (const po::error& e) {
+    throw ConfigError(std::string(e.what()) + " (on the command line; see gdpd --help)");
+  }
+  out.show_help = cli.count("help") != 0;
+  out.show_version = cli.count("version") != 0;
+  out.config.foreground = cli.count("foreground") != 0;
+  out.config.socket_path = default_socket_path();
+  out.config.state_dir = default_state_dir();
+
+  if (cli.count("config")) {
+    const auto path = cli["config"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw ConfigError("cannot read config file " + path);
+    po::variables_map file_vm;
+    try {
+      po::store(po::parse_config_file(in, settings, /*allow_unregistered=*/false), file_vm);
+      po::notify(file_vm);
+    } catch (const po::error& e) {
+      throw ConfigError(std::string(e.what()) + " in config file " + path);
+    }
+    apply(file_vm, out.config, "config file " + path);
+  }
+  apply(cli, out.config, "the command line");
+  return out;
+}
+
+}  // namespace gdp

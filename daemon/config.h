@@ -1,0 +1,44 @@
+// gdpd's settings: built-in defaults, then the config file, then the command line (later wins).
+#pragma once
+
+#include "daemon/log.h"
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gdp {
+
+struct DaemonConfig {
+  std::string socket_path;  // default: common/paths.h
+  std::string state_dir;    // default: common/paths.h
+  log::Level log_level = log::Level::info;
+  bool foreground = false;
+  std::size_t max_frame_bytes = std::size_t{16} * 1024 * 1024;
+  std::size_t max_json_depth = 64;
+  std::size_t max_connections = 512;
+  // A client whose unread replies and events pile up past this is disconnected, so one stalled
+  // terminal cannot hold the daemon's memory or slow the others.
+  std::size_t max_queued_bytes = std::size_t{64} * 1024 * 1024;
+  // Root may talk to a user's daemon only when the user says so.
+  bool allow_root = false;
+};
+
+// Thrown for a bad command line or config file; the message names the key and the source.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ParsedCommandLine {
+  DaemonConfig config;
+  bool show_help = false;
+  bool show_version = false;
+  std::string help_text;
+};
+
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args);
+
+}  // namespace gdp

@@ -1,0 +1,148 @@
+#include "daemon/daemon.h"
+
+#include "common/jsonrpc.h"
+#include "common/wire.h"
+#include "daemon/log.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <csignal>
+#include <filesystem>
+
+namespace gdp {
+namespace asio = boost::asio;
+
+namespace {
+// How long connections get to drain their queues after SIGTERM before the loop is stopped anyway.
+constexpr auto kShutdownGrace = std::chrono::seconds(3);
+
+// Writes a refusal without going through a Connection: the peer gets no dispatcher, no queue.
+void refuse(Listener::socket_type& socket, const RpcError& error) {
+  const auto line = rpc::encode_error(nullptr, error);
+  boost::system::error_code ignored;
+  asio::write(socket, asio::buffer(line), ignored);
+  socket.shutdown(Listener::socket_type::shutdown_both, ignored);
+  socket.close(ignored);
+}
+}  // namespace
+
+Daemon::Daemon(DaemonConfig config, bool handle_signals)
+    : core_{std::move(config), std::chrono::steady_clock::now(), {}, {}},
+      listener_(io_, core_.config.socket_path),
+      methods_(core_),
+      signals_(io_),
+      shutdown_deadline_(io_) {
+  if (!core_.config.state_dir.empty()) {
+    // The state dir holds nothing secret yet, but it will hold session state: keep it private.
+    std::error_code ec;
+    std::filesystem::create_directories(core_.config.state_dir, ec);
+    if (ec) {
+      throw StartupError("cannot create state directory " + core_.config.state_dir + ": " + ec.message());
+    }
+    chmod(core_.config.state_dir.c_str(), 0700);
+  }
+  core_.connection_count = [this] { return connections_.size(); };
+  bind_methods(dispatcher_, methods_);
+  if (handle_signals) {
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (!ec) begin_shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    });
+  }
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  GDP_LOG(info) << "gdpd listening on " << listener_.path();
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::run() {
+  io_.run();
+}
+
+void Daemon::request_stop(std::string reason) {
+  asio::post(io_, [this, reason = std::move(reason)] { begin_shutdown(reason); });
+}
+
+asio::awaitable<void> Daemon::accept_loop() {
+  const auto my_uid = geteuid();
+  for (;;) {
+    auto [ec, socket] = co_await listener_.acceptor().async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) break;
+      // EMFILE and friends: log, breathe, keep serving the clients we have.
+      GDP_LOG(warn) << "accept failed: " << ec.message();
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    const auto peer = peer_credentials(socket.native_handle());
+    if (!peer_allowed(peer, my_uid, core_.config.allow_root)) {
+      GDP_LOG(warn) << "refused a connection from uid " << peer.uid << " (pid " << peer.pid
+                    << "): this daemon serves uid " << my_uid << " only";
+      refuse(socket, RpcError(ErrorCode::PeerNotAllowed, "this gdpd serves uid " + std::to_string(my_uid) +
+                                                             " only; uid " + std::to_string(peer.uid) +
+                                                             " must run its own gdpd"));
+      continue;
+    }
+    if (connections_.size() >= core_.config.max_connections) {
+      GDP_LOG(warn) << "refused client pid " << peer.pid << ": " << connections_.size()
+                    << " connections already open";
+      refuse(socket, RpcError(ErrorCode::TooManyConnections,
+                              "gdpd already has " + std::to_string(connections_.size()) +
+                                  " clients; close some or raise max-connections"));
+      continue;
+    }
+    const auto id = next_id_++;
+    auto connection = std::make_shared<Connection>(
+        std::move(socket), id, peer,
+        ConnectionLimits{core_.config.max_frame_bytes, core_.config.max_json_depth,
+                         core_.config.max_queued_bytes},
+        dispatcher_, [this](std::uint64_t closed) { on_connection_closed(closed); });
+    connections_.emplace(id, connection);
+    GDP_LOG(debug) << "client " << id << " connected (pid " << peer.pid << ")";
+    connection->start();
+  }
+}
+
+void Daemon::on_connection_closed(std::uint64_t id) {
+  connections_.erase(id);
+  GDP_LOG(debug) << "client " << id << " disconnected";
+  if (stopping_ && connections_.empty()) {
+    shutdown_deadline_.cancel();
+  }
+}
+
+void Daemon::begin_shutdown(const std::string& reason) {
+  if (stopping_) return;
+  stopping_ = true;
+  GDP_LOG(info) << "shutting down (" << reason << "), " << connections_.size() << " client(s) attached";
+  listener_.close();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  // Tell every attached client why, then let each drain its queue. Copy: finish() may close.
+  const auto event = rpc::encode_notification(proto::DaemonShuttingDown::name,
+                                              wire::to_json(proto::DaemonShuttingDownEvent{reason}));
+  auto snapshot = connections_;
+  for (auto& [id, connection] : snapshot) {
+    connection->send(event);
+    connection->finish();
+  }
+  if (connections_.empty()) return;
+  shutdown_deadline_.expires_after(kShutdownGrace);
+  shutdown_deadline_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !connections_.empty()) {
+      GDP_LOG(warn) << connections_.size() << " client(s) did not drain in time; stopping anyway";
+      io_.stop();
+    }
+  });
+}
+
+}  // namespace gdp

@@ -1,0 +1,65 @@
+// gdpd as an object: the listener, the connections, the method table and the core state, run on
+// one io_context. main() and the in-process integration tests both drive this class.
+#pragma once
+
+#include "daemon/config.h"
+#include "daemon/rpc/connection.h"
+#include "daemon/rpc/dispatcher.h"
+#include "daemon/rpc/listener.h"
+#include "daemon/rpc/methods.h"
+#include "daemon/session/registry.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace gdp {
+
+// The state handlers read; no JSON, no sockets.
+struct DaemonCore {
+  DaemonConfig config;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  SessionRegistry sessions;
+  std::function<std::size_t()> connection_count;
+
+  double uptime_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+};
+
+class Daemon {
+ public:
+  // Binds the socket (throws StartupError). `handle_signals` is off for in-process tests.
+  explicit Daemon(DaemonConfig config, bool handle_signals = true);
+  ~Daemon();
+
+  // Serves until stopped; returns when every connection has closed.
+  void run();
+  // Thread-safe: begins an orderly shutdown.
+  void request_stop(std::string reason);
+
+  const std::string& socket_path() const { return listener_.path(); }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  void begin_shutdown(const std::string& reason);
+  void on_connection_closed(std::uint64_t id);
+
+  boost::asio::io_context io_{1};
+  DaemonCore core_;
+  Listener listener_;
+  Dispatcher dispatcher_;
+  Methods methods_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer shutdown_deadline_;
+  std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+  std::uint64_t next_id_ = 1;
+  bool stopping_ = false;
+};
+
+}  // namespace gdp

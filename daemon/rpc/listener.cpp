@@ -1,0 +1,145 @@
+#include "daemon/rpc/listener.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace gdp {
+namespace {
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+std::string octal_mode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+std::string parent_dir(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+// Reads the pid a running daemon wrote into the lock file, for the error message.
+std::string lock_holder(int fd) {
+  char buf[32] = {};
+  auto n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return {};
+  std::string pid(buf, static_cast<std::size_t>(n));
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  return pid;
+}
+
+}  // namespace
+
+void ensure_private_dir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw StartupError("cannot create socket directory " + dir + ": " + errno_text(errno));
+  }
+  struct stat st {};
+  if (lstat(dir.c_str(), &st) != 0) {
+    throw StartupError("cannot inspect socket directory " + dir + ": " + errno_text(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw StartupError("refusing socket directory " + dir +
+                       ": it is not a directory (a symlink or file is in the way; remove it)");
+  }
+  if (st.st_uid != geteuid()) {
+    throw StartupError("refusing socket directory " + dir + ": it belongs to uid " +
+                       std::to_string(st.st_uid) + ", not to you (uid " + std::to_string(geteuid()) +
+                       "); choose another --socket path");
+  }
+  if ((st.st_mode & 077) != 0) {
+    throw StartupError("refusing socket directory " + dir + ": its mode " + octal_mode(st.st_mode) +
+                       " lets group or others enter; run: chmod 700 " + dir);
+  }
+}
+
+PeerCredentials peer_credentials(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    // No credentials means we cannot prove who is there: treat as a stranger.
+    return PeerCredentials{0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+  }
+  return PeerCredentials{cred.pid, cred.uid, cred.gid};
+}
+
+bool peer_allowed(const PeerCredentials& peer, uid_t daemon_uid, bool allow_root) {
+  return peer.uid == daemon_uid || (allow_root && peer.uid == 0);
+}
+
+Listener::Listener(boost::asio::io_context& io, std::string socket_path)
+    : path_(std::move(socket_path)), acceptor_(io) {
+  if (path_.size() >= sizeof(sockaddr_un::sun_path)) {
+    throw StartupError("socket path is too long (" + std::to_string(path_.size()) +
+                       " bytes; Unix sockets allow " + std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                       "): " + path_);
+  }
+  const auto dir = parent_dir(path_);
+  ensure_private_dir(dir);
+
+  const auto lock_path = path_ + ".lock";
+  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0) throw StartupError("cannot open lock file " + lock_path + ": " + errno_text(errno));
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const auto holder = lock_holder(lock_fd_);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw StartupError("another gdpd" + (holder.empty() ? std::string() : " (pid " + holder + ")") +
+                           " is already serving " + path_ +
+                           "; use it, or stop it first (systemctl --user stop gdpd, or kill " +
+                           (holder.empty() ? std::string("it") : holder) + ")",
+                       3);
+  }
+  const auto pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(lock_fd_, 0) != 0 || pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
+    // Not fatal: the pid is only for the message a second daemon prints.
+  }
+
+  // We hold the lock, so whatever socket is there belongs to a daemon that died.
+  struct stat st {};
+  if (lstat(path_.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      throw StartupError(path_ + " exists and is not a socket; move it away or choose another --socket");
+    }
+    if (unlink(path_.c_str()) != 0) {
+      throw StartupError("cannot remove stale socket " + path_ + ": " + errno_text(errno));
+    }
+  }
+
+  using boost::asio::local::stream_protocol;
+  acceptor_.open(stream_protocol());
+  // umask makes the socket 0600 from the moment it exists; chmod afterwards would leave a window.
+  const mode_t old_mask = umask(0177);
+  boost::system::error_code ec;
+  acceptor_.bind(stream_protocol::endpoint(path_), ec);
+  umask(old_mask);
+  if (ec) throw StartupError("cannot bind " + path_ + ": " + ec.message());
+  acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) throw StartupError("cannot listen on " + path_ + ": " + ec.message());
+}
+
+void Listener::close() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  if (!unlinked_) {
+    unlink(path_.c_str());
+    unlinked_ = true;
+  }
+}
+
+Listener::~Listener() {
+  close();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+}  // namespace gdp

@@ -1,0 +1,41 @@
+// The handlers behind every gdpd method, one class per method family, one file each
+// (handshake.cpp, daemon_methods.cpp). method_table.cpp binds them all in one screen.
+#pragma once
+
+#include "common/protocol.h"
+#include "daemon/rpc/dispatcher.h"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace gdp {
+
+struct DaemonCore;
+
+// hello: version negotiation and client identity.
+class HandshakeMethods {
+ public:
+  boost::asio::awaitable<proto::HelloResult> hello(proto::HelloParams params, CallContext& ctx);
+};
+
+// ping, version, status: the daemon itself.
+class DaemonMethods {
+ public:
+  explicit DaemonMethods(const DaemonCore& core) : core_(core) {}
+  boost::asio::awaitable<proto::PingResult> ping(proto::PingParams params, CallContext& ctx);
+  boost::asio::awaitable<proto::VersionResult> version(proto::VersionParams params, CallContext& ctx);
+  boost::asio::awaitable<proto::StatusResult> status(proto::StatusParams params, CallContext& ctx);
+
+ private:
+  const DaemonCore& core_;
+};
+
+struct Methods {
+  explicit Methods(const DaemonCore& core) : daemon(core) {}
+  HandshakeMethods handshake;
+  DaemonMethods daemon;
+};
+
+// Binds every method of every family to `dispatcher`.
+void bind_methods(Dispatcher& dispatcher, Methods& methods);
+
+}  // namespace gdp
