@@ -1,0 +1,30 @@
+// gdp's commands: one table, one file per command family (commands_daemon.cpp, ...).
+#pragma once
+
+#include "client/output.h"
+
+#include <chrono>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gdp::client {
+
+struct GlobalOptions {
+  std::string socket_path;
+  std::chrono::milliseconds timeout{30000};
+  Output out;
+};
+
+struct Command {
+  const char* name;
+  const char* summary;
+  const char* usage;    // after "gdp "
+  const char* example;  // a whole command line
+  std::function<int(const GlobalOptions&, const std::vector<std::string>& args)> run;
+};
+
+std::span<const Command> daemon_commands();
+
+}  // namespace gdp::client

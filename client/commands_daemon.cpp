@@ -1,0 +1,101 @@
+// ping, version, status: questions about the daemon.
+#include "client/commands.h"
+#include "client/rpc_client.h"
+#include "gdp/version.h"
+
+#include <cmath>
+#include <iostream>
+
+namespace gdp::client {
+namespace {
+
+std::string human_duration(double seconds) {
+  auto s = static_cast<long long>(seconds);
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return std::to_string(s / 60) + "m " + std::to_string(s % 60) + "s";
+  if (s < 86400) return std::to_string(s / 3600) + "h " + std::to_string((s % 3600) / 60) + "m";
+  return std::to_string(s / 86400) + "d " + std::to_string((s % 86400) / 3600) + "h";
+}
+
+boost::json::object client_facts() {
+  return {{"version", kVersion},
+          {"protocol_versions", boost::json::array(proto::kSupportedProtocolVersions.begin(),
+                                                   proto::kSupportedProtocolVersions.end())}};
+}
+
+int ping(const GlobalOptions& g, const std::vector<std::string>&) {
+  const auto started = std::chrono::steady_clock::now();
+  DaemonConnection conn(g.socket_path, g.timeout);
+  const auto result = conn.call<proto::Ping>({});
+  const auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (g.out.json) {
+    auto doc = wire::to_json(result).as_object();
+    doc["round_trip_ms"] = std::round(ms * 1000) / 1000;
+    g.out.document(doc);
+  } else {
+    std::cout << "pong from gdpd " << conn.hello().daemon.version << " (pid " << conn.hello().daemon.pid
+              << ") in " << std::round(ms * 10) / 10 << " ms\n";
+  }
+  return kOk;
+}
+
+int version(const GlobalOptions& g, const std::vector<std::string>&) {
+  // The client's own version is worth printing even when no daemon answers.
+  try {
+    DaemonConnection conn(g.socket_path, g.timeout);
+    const auto result = conn.call<proto::Version>({});
+    if (g.out.json) {
+      g.out.document(boost::json::object{{"client", client_facts()}, {"daemon", wire::to_json(result)}});
+    } else {
+      std::cout << "gdp  " << kVersion << "\n"
+                << "gdpd " << result.daemon_version << " (" << result.build.compiler << ", "
+                << result.build.build_type << ", Boost " << result.build.boost << ")\n"
+                << "protocol " << result.protocol_version << "\n";
+    }
+    return kOk;
+  } catch (const ClientError& e) {
+    if (!g.out.json) std::cout << "gdp  " << kVersion << "\n";
+    return g.out.error(e.code(), e.what(), {}, {{"client", client_facts()}, {"daemon", nullptr}});
+  }
+}
+
+int status(const GlobalOptions& g, const std::vector<std::string>&) {
+  DaemonConnection conn(g.socket_path, g.timeout);
+  const auto result = conn.call<proto::Status>({});
+  if (g.out.json) {
+    g.out.document(wire::to_json(result));
+    return kOk;
+  }
+  const auto& d = result.daemon;
+  std::cout << "gdpd " << d.version << " (pid " << d.pid << "), up " << human_duration(d.uptime_seconds)
+            << ", " << d.connections << (d.connections == 1 ? " client" : " clients") << " connected\n"
+            << "socket " << d.socket << "\n";
+  if (result.sessions.empty()) {
+    std::cout << "No sessions.\n";
+    return kOk;
+  }
+  std::cout << "\nSESSION                    STATUS     STEPS  INPUT\n";
+  for (const auto& s : result.sessions) {
+    std::string state = boost::describe::enum_to_string(s.status, "?");
+    if (s.pending_approval) state += "*";
+    std::printf("%-26s %-10s %5lld  %s\n", s.session_id.c_str(), state.c_str(),
+                static_cast<long long>(s.steps_done), s.input_file.c_str());
+  }
+  std::cout << std::flush;
+  return kOk;
+}
+
+const Command kCommands[] = {
+    {"ping", "check that gdpd answers", "ping", "gdp ping", ping},
+    {"version", "print gdp's, gdpd's and the protocol's versions", "version", "gdp --json version", version},
+    {"status", "show the daemon and its sessions", "status", "gdp status", status},
+};
+
+}  // namespace
+
+std::span<const Command> daemon_commands() {
+  return kCommands;
+}
+
+}  // namespace gdp::client

@@ -1,0 +1,116 @@
+// gdp: the thin client. It parses the command line, talks to gdpd, and prints; it never touches
+// Docker, a planner or the data itself (tests/e2e/client_deps_test.sh checks what it links).
+#include "client/commands.h"
+#include "client/exit_codes.h"
+#include "client/rpc_client.h"
+#include "common/paths.h"
+#include "gdp/version.h"
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+#include <vector>
+
+namespace po = boost::program_options;
+using namespace gdp::client;
+
+namespace {
+
+std::vector<Command> all_commands() {
+  std::vector<Command> commands;
+  for (const auto& c : daemon_commands()) commands.push_back(c);
+  return commands;
+}
+
+void print_help(const po::options_description& global, const std::vector<Command>& commands) {
+  std::cout << "Usage: gdp [--socket PATH] [--json] COMMAND [ARGS]\n\n"
+               "gdp is a careful data-processing assistant: it proposes small Python scripts for\n"
+               "your data, shows each one, and runs only what you approve, in a locked-down\n"
+               "container. This is the client; gdpd is the daemon it talks to.\n\n"
+               "Commands:\n";
+  for (const auto& c : commands) std::printf("  %-10s %s\n", c.name, c.summary);
+  std::cout << "\n" << global << "\nExamples:\n";
+  for (const auto& c : commands) std::cout << "  " << c.example << "\n";
+  std::cout << "\n" << kExitCodeHelp;
+}
+
+void print_command_help(const Command& c) {
+  std::cout << "Usage: gdp [--socket PATH] [--json] " << c.usage << "\n\n"
+            << c.summary << ".\n\nExample:\n  " << c.example << "\n\n"
+            << kExitCodeHelp;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description global("Options");
+  global.add_options()("help,h", "show help (gdp COMMAND --help for one command)")(
+      "version", "print gdp's version (gdp version also asks the daemon)")(
+      "socket", po::value<std::string>(),
+      "gdpd's socket (default: $GDP_SOCKET, else $XDG_RUNTIME_DIR/gdp/gdpd.sock)")(
+      "json", "print exactly one JSON document on stdout, for scripts")(
+      "timeout", po::value<double>()->default_value(30), "seconds to wait for gdpd to answer");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(global).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1).add("args", -1);
+
+  const auto commands = all_commands();
+  po::variables_map vm;
+  Output out;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "gdp: " << e.what() << "\nRun gdp --help for usage.\n";
+    return kUsage;
+  }
+  out.json = vm.count("json") != 0;
+
+  const Command* command = nullptr;
+  if (vm.count("command")) {
+    const auto name = vm["command"].as<std::string>();
+    for (const auto& c : commands) {
+      if (name == c.name) command = &c;
+    }
+    if (command == nullptr && name != "help") {
+      return out.error(kUsage, "unknown command \"" + name + "\"; run gdp --help for the list");
+    }
+    if (name == "help") {
+      print_help(global, commands);
+      return kOk;
+    }
+  }
+  if (vm.count("help")) {
+    command != nullptr ? print_command_help(*command) : print_help(global, commands);
+    return kOk;
+  }
+  if (vm.count("version") && command == nullptr) {
+    std::cout << "gdp " << gdp::kVersion << "\n";
+    return kOk;
+  }
+  if (command == nullptr) {
+    print_help(global, commands);
+    return kUsage;
+  }
+
+  GlobalOptions g;
+  g.out = out;
+  g.socket_path = vm.count("socket") ? vm["socket"].as<std::string>() : gdp::default_socket_path();
+  const double timeout = vm["timeout"].as<double>();
+  if (!(timeout > 0)) return out.error(kUsage, "--timeout must be a positive number of seconds");
+  g.timeout = std::chrono::milliseconds(static_cast<long long>(timeout * 1000));
+  const auto args = vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+
+  try {
+    return command->run(g, args);
+  } catch (const ClientError& e) {
+    return out.error(e.code(), e.what());
+  } catch (const gdp::RpcError& e) {
+    return out.error(kDaemonError, e.what(), e.kind(), {{"code", e.raw_code()}});
+  } catch (const std::exception& e) {
+    return out.error(kDaemonError, e.what());
+  }
+}
