@@ -60,12 +60,13 @@ int main(int argc, char** argv) {
   const auto commands = all_commands();
   po::variables_map vm;
   Output out;
+  // Known before parsing, so that even a usage error is one JSON document under --json.
+  for (int i = 1; i < argc; ++i) out.json = out.json || std::string_view(argv[i]) == "--json";
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "gdp: " << e.what() << "\nRun gdp --help for usage.\n";
-    return kUsage;
+    return out.error(kUsage, std::string(e.what()) + "; run gdp --help for usage");
   }
   out.json = vm.count("json") != 0;
 

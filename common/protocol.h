@@ -124,32 +124,34 @@ BOOST_DESCRIBE_STRUCT(DaemonShuttingDownEvent, (), (reason))
 // ---- the method and event tables ------------------------------------------------------------------
 // One descriptor per method ties its wire name to its types; the daemon binds handlers by
 // descriptor and the contract test walks the same list, so a method cannot exist on one side only.
-struct Hello {
-  static constexpr std::string_view name = "hello";
-  using Params = HelloParams;
-  using Result = HelloResult;
+template <std::size_t N>
+struct FixedString {
+  constexpr FixedString(const char (&text)[N]) {  // NOLINT(google-explicit-constructor): a literal tag
+    for (std::size_t i = 0; i < N; ++i) chars[i] = text[i];
+  }
+  char chars[N]{};
 };
-struct Ping {
-  static constexpr std::string_view name = "ping";
-  using Params = PingParams;
-  using Result = PingResult;
+
+template <FixedString Name, class P, class R>
+struct Method {
+  static constexpr std::string_view name{Name.chars};
+  using Params = P;
+  using Result = R;
 };
-struct Version {
-  static constexpr std::string_view name = "version";
-  using Params = VersionParams;
-  using Result = VersionResult;
+
+template <FixedString Name, class P>
+struct Event {
+  static constexpr std::string_view name{Name.chars};
+  using Params = P;
 };
-struct Status {
-  static constexpr std::string_view name = "status";
-  using Params = StatusParams;
-  using Result = StatusResult;
-};
+
+using Hello = Method<"hello", HelloParams, HelloResult>;
+using Ping = Method<"ping", PingParams, PingResult>;
+using Version = Method<"version", VersionParams, VersionResult>;
+using Status = Method<"status", StatusParams, StatusResult>;
 using AllMethods = std::tuple<Hello, Ping, Version, Status>;
 
-struct DaemonShuttingDown {
-  static constexpr std::string_view name = "daemon.shutting_down";
-  using Params = DaemonShuttingDownEvent;
-};
+using DaemonShuttingDown = Event<"daemon.shutting_down", DaemonShuttingDownEvent>;
 using AllEvents = std::tuple<DaemonShuttingDown>;
 
 // The seed's data models by their schema names, for the contract test.

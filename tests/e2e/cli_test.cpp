@@ -89,6 +89,9 @@ TEST_CASE("usage errors and help", "[e2e]") {
   CHECK(cmd_help.out.find("gdp status") != std::string::npos);
   CHECK(run_process({GDP_BIN, "frobnicate"}).exit_code == 2);
   CHECK(run_process({GDP_BIN, "--no-such-flag"}).exit_code == 2);
+  auto json_usage = run_process({GDP_BIN, "--json", "--no-such-flag"});
+  CHECK(json_usage.exit_code == 2);
+  CHECK(one_document(json_usage.out).at("error").at("exit_code") == 2);
   CHECK(run_process({GDPD_BIN, "--no-such-flag"}).exit_code == 2);
   auto daemon_help = run_process({GDPD_BIN, "--help"});
   CHECK(daemon_help.exit_code == 0);

@@ -64,11 +64,20 @@ TEST_CASE("hello negotiates the version and opens the connection", "[integration
   CHECK(hello.at("result").at("daemon").at("name") == "gdpd");
   CHECK(error_code(c.hello()) == 1006);
 
+  // Tolerant reader: a newer client's extra fields are ignored, not refused.
+  RawClient newer(d.socket());
+  auto tolerant = newer.call("hello", json::object{{"protocol_versions", {2, 1}},
+                                                   {"client", {{"name", "gdp"}, {"version", "2.0"}, {"pid", 1}, {"tty", nullptr}, {"colour", true}}},
+                                                   {"capabilities", {"attach"}},
+                                                   {"compression", "zstd"}});
+  REQUIRE(error_code(tolerant) == 0);
+  CHECK(tolerant.at("result").at("protocol_version") == 1);
+
   auto version = c.call("version");
   CHECK(version.at("result").at("daemon_version").is_string());
   auto status = c.call("status");
   CHECK(status.at("result").at("sessions") == json::array{});
-  CHECK(status.at("result").at("daemon").at("connections") == 1);
+  CHECK(status.at("result").at("daemon").at("connections") == 2);  // c and newer
 }
 
 TEST_CASE("a version mismatch says which versions each side speaks", "[integration][handshake]") {
