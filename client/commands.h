@@ -26,5 +26,6 @@ struct Command {
 };
 
 std::span<const Command> daemon_commands();
+std::span<const Command> ingest_commands();
 
 }  // namespace gdp::client

@@ -23,7 +23,15 @@ boost::json::object client_facts() {
                                                    proto::kSupportedProtocolVersions.end())}};
 }
 
-int ping(const GlobalOptions& g, const std::vector<std::string>&) {
+// ping, version and status take no arguments; a stray one is more likely a typo than intended.
+bool stray_arguments(const GlobalOptions& g, const std::vector<std::string>& args, int& code) {
+  if (args.empty()) return false;
+  code = g.out.error(kUsage, "unexpected argument \"" + args.front() + "\"; see gdp --help");
+  return true;
+}
+
+int ping(const GlobalOptions& g, const std::vector<std::string>& args) {
+  if (int code = 0; stray_arguments(g, args, code)) return code;
   const auto started = std::chrono::steady_clock::now();
   DaemonConnection conn(g.socket_path, g.timeout);
   const auto result = conn.call<proto::Ping>({});
@@ -40,7 +48,8 @@ int ping(const GlobalOptions& g, const std::vector<std::string>&) {
   return kOk;
 }
 
-int version(const GlobalOptions& g, const std::vector<std::string>&) {
+int version(const GlobalOptions& g, const std::vector<std::string>& args) {
+  if (int code = 0; stray_arguments(g, args, code)) return code;
   // The client's own version is worth printing even when no daemon answers.
   try {
     DaemonConnection conn(g.socket_path, g.timeout);
@@ -60,7 +69,8 @@ int version(const GlobalOptions& g, const std::vector<std::string>&) {
   }
 }
 
-int status(const GlobalOptions& g, const std::vector<std::string>&) {
+int status(const GlobalOptions& g, const std::vector<std::string>& args) {
+  if (int code = 0; stray_arguments(g, args, code)) return code;
   DaemonConnection conn(g.socket_path, g.timeout);
   const auto result = conn.call<proto::Status>({});
   if (g.out.json) {

@@ -19,6 +19,7 @@ namespace {
 std::vector<Command> all_commands() {
   std::vector<Command> commands;
   for (const auto& c : daemon_commands()) commands.push_back(c);
+  for (const auto& c : ingest_commands()) commands.push_back(c);
   return commands;
 }
 
@@ -44,35 +45,35 @@ void print_command_help(const Command& c) {
 
 int main(int argc, char** argv) {
   po::options_description global("Options");
-  global.add_options()("help,h", "show help (gdp COMMAND --help for one command)")(
-      "version", "print gdp's version (gdp version also asks the daemon)")(
-      "socket", po::value<std::string>(),
-      "gdpd's socket (default: $GDP_SOCKET, else $XDG_RUNTIME_DIR/gdp/gdpd.sock)")(
-      "json", "print exactly one JSON document on stdout, for scripts")(
-      "timeout", po::value<double>()->default_value(30), "seconds to wait for gdpd to answer");
-  po::options_description hidden;
-  hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(global).add(hidden);
-  po::positional_options_description positional;
-  positional.add("command", 1).add("args", -1);
-
+  // clang-format off
+  global.add_options()
+      ("help,h", "show help (gdp COMMAND --help for one command)")
+      ("version", "print gdp's version (gdp version also asks the daemon)")
+      ("socket", po::value<std::string>(), "gdpd's socket (default: $GDP_SOCKET, else $XDG_RUNTIME_DIR/gdp/gdpd.sock)")
+      ("json", "print exactly one JSON document on stdout, for scripts")
+      ("timeout", po::value<double>()->default_value(30), "seconds to wait for gdpd to answer");
+  // clang-format on
   const auto commands = all_commands();
   po::variables_map vm;
   Output out;
   // Known before parsing, so that even a usage error is one JSON document under --json.
   for (int i = 1; i < argc; ++i) out.json = out.json || std::string_view(argv[i]) == "--json";
+  // Global options may stand anywhere; everything else (the command, its arguments and its own
+  // options) is kept in order for the command to parse.
+  std::vector<std::string> rest;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    auto parsed = po::command_line_parser(argc, argv).options(global).allow_unregistered().run();
+    po::store(parsed, vm);
     po::notify(vm);
+    rest = po::collect_unrecognized(parsed.options, po::include_positional);
   } catch (const po::error& e) {
     return out.error(kUsage, std::string(e.what()) + "; run gdp --help for usage");
   }
   out.json = vm.count("json") != 0;
 
   const Command* command = nullptr;
-  if (vm.count("command")) {
-    const auto name = vm["command"].as<std::string>();
+  if (!rest.empty()) {
+    const auto name = rest.front();
     for (const auto& c : commands) {
       if (name == c.name) command = &c;
     }
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
   const double timeout = vm["timeout"].as<double>();
   if (!(timeout > 0)) return out.error(kUsage, "--timeout must be a positive number of seconds");
   g.timeout = std::chrono::milliseconds(static_cast<long long>(timeout * 1000));
-  const auto args = vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const std::vector<std::string> args(rest.begin() + 1, rest.end());
 
   try {
     return command->run(g, args);

@@ -29,7 +29,36 @@ struct SanitizedField {
 };
 BOOST_DESCRIBE_STRUCT(SanitizedField, (), (field, detector, count))
 
-// A sample of the input, the only view of the data a planner ever gets.
+// One column's profile over the whole file (not only the sample), in file column order.
+struct ColumnProfile {
+  std::string name;
+  std::string type;  // null, boolean, integer, float, date, datetime, string
+  std::int64_t null_count = 0;
+  std::int64_t distinct_estimate = 0;
+  std::optional<std::string> min;  // numbers and dates only
+  std::optional<std::string> max;
+  std::optional<std::string> date_format;  // strftime-style, for date and datetime columns
+};
+BOOST_DESCRIBE_STRUCT(ColumnProfile, (), (name, type, null_count, distinct_estimate, min, max, date_format))
+
+// A record that could not be read as its format says; the first few are kept, all are counted.
+struct MalformedRecord {
+  std::int64_t line = 0;
+  std::string reason;
+};
+BOOST_DESCRIBE_STRUCT(MalformedRecord, (), (line, reason))
+
+// Where a snapshot came from and how the file was read.
+struct SourceInfo {
+  std::string path;
+  std::int64_t size_bytes = 0;
+  std::string encoding;  // "utf-8" or "latin-1" (converted to UTF-8)
+  std::string details;   // e.g. "';'-delimited, header row", "JSON Lines", "array of records"
+};
+BOOST_DESCRIBE_STRUCT(SourceInfo, (), (path, size_bytes, encoding, details))
+
+// A sample of the input, the only view of the data a planner ever gets. The seed's fields come
+// first; the rest say how it was taken, so the same seed gives the same rows.
 struct DataSnapshot {
   std::vector<boost::json::object> rows;
   std::map<std::string, std::string> schema;  // column -> inferred type
@@ -38,10 +67,17 @@ struct DataSnapshot {
   std::int64_t sample_size = 0;
   std::vector<SanitizedField> sanitized_fields;
   ExtractionMethod extraction_method = ExtractionMethod::random;
+  std::int64_t seed = 0;
+  std::optional<std::string> stratify_by;
+  std::vector<ColumnProfile> columns;
+  std::int64_t malformed_records = 0;
+  std::vector<MalformedRecord> malformed_examples;
+  SourceInfo source;
 };
 BOOST_DESCRIBE_STRUCT(DataSnapshot, (),
                       (rows, schema, file_format, total_rows, sample_size, sanitized_fields,
-                       extraction_method))
+                       extraction_method, seed, stratify_by, columns, malformed_records, malformed_examples,
+                       source))
 
 // What a planner concluded from a snapshot.
 struct DataAnalysis {

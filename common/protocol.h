@@ -115,6 +115,23 @@ struct StatusResult {
 };
 BOOST_DESCRIBE_STRUCT(StatusResult, (), (daemon, sessions))
 
+// ---- snapshot: read a file and sample it ------------------------------------------------------------
+struct SnapshotParams {
+  std::string path;                         // absolute; gdp resolves it against its own working directory
+  std::optional<ExtractionMethod> method;   // default random
+  std::optional<std::string> stratify_by;   // the column, for method stratified
+  std::optional<std::int64_t> seed;         // default: a fresh one, reported back
+  std::optional<std::int64_t> sample_size;  // default 100
+  std::optional<bool> allow_large;          // files over max-input-bytes need this
+};
+BOOST_DESCRIBE_STRUCT(SnapshotParams, (), (path, method, stratify_by, seed, sample_size, allow_large))
+
+struct SnapshotResult {
+  DataSnapshot snapshot;
+  double elapsed_seconds = 0;
+};
+BOOST_DESCRIBE_STRUCT(SnapshotResult, (), (snapshot, elapsed_seconds))
+
 // ---- events (notifications from gdpd) -------------------------------------------------------------
 struct DaemonShuttingDownEvent {
   std::string reason;
@@ -149,7 +166,8 @@ using Hello = Method<"hello", HelloParams, HelloResult>;
 using Ping = Method<"ping", PingParams, PingResult>;
 using Version = Method<"version", VersionParams, VersionResult>;
 using Status = Method<"status", StatusParams, StatusResult>;
-using AllMethods = std::tuple<Hello, Ping, Version, Status>;
+using Snapshot = Method<"snapshot", SnapshotParams, SnapshotResult>;
+using AllMethods = std::tuple<Hello, Ping, Version, Status, Snapshot>;
 
 using DaemonShuttingDown = Event<"daemon.shutting_down", DaemonShuttingDownEvent>;
 using AllEvents = std::tuple<DaemonShuttingDown>;

@@ -1,6 +1,10 @@
 #include "common/utf8.h"
 
 #include <cstdint>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gdp::utf8 {
 namespace {
@@ -35,15 +39,77 @@ std::size_t sequence_length(std::string_view s, std::size_t i) {
   return len;
 }
 
-}  // namespace
-
-bool valid(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const auto n = sequence_length(text, i);
-    if (n == 0) return false;
-    i += n;
+// Whether `tail`, shorter than the sequence its first byte announces, could begin a valid one.
+bool valid_prefix(std::string_view tail) {
+  const auto b0 = static_cast<std::uint8_t>(tail[0]);
+  std::size_t len = 0;
+  std::uint8_t lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return false;
+  }
+  if (tail.size() >= len) return false;
+  for (std::size_t k = 1; k < tail.size(); ++k) {
+    const auto b = static_cast<std::uint8_t>(tail[k]);
+    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
   }
   return true;
+}
+
+}  // namespace
+
+std::size_t first_invalid(std::string_view text, bool allow_truncated_end) {
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+#if defined(__SSE2__)
+    while (n - i >= 16) {
+      const auto block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));  // NOLINT
+      const auto high = static_cast<unsigned>(_mm_movemask_epi8(block));
+      if (high != 0) {
+        i += static_cast<std::size_t>(__builtin_ctz(high));
+        break;
+      }
+      i += 16;
+    }
+#endif
+    if (i >= n) break;
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const auto len = sequence_length(text, i);
+    if (len == 0) {
+      // A sequence that would be valid but for the end of the text.
+      if (allow_truncated_end && n - i < 4 && valid_prefix(text.substr(i))) return std::string_view::npos;
+      return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+bool valid(std::string_view text) { return first_invalid(text) == std::string_view::npos; }
+
+void append_latin1(std::string& out, std::string_view latin1) {
+  for (const char c : latin1) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x80) {
+      out.push_back(c);
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (b >> 6)));
+      out.push_back(static_cast<char>(0x80 | (b & 0x3F)));
+    }
+  }
 }
 
 std::string repair(std::string_view text) {

@@ -11,6 +11,13 @@
 namespace gdp::utf8 {
 
 bool valid(std::string_view text);
+// Offset of the first byte that does not begin a valid UTF-8 sequence (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF), or npos. With `allow_truncated_end`, a sequence cut short by
+// the end of `text` counts as valid: the head of a file may end inside a character. ASCII runs are
+// skipped 16 bytes at a time, since data files are mostly ASCII.
+std::size_t first_invalid(std::string_view text, bool allow_truncated_end = false);
+// Appends Latin-1 text as UTF-8 (every byte is a code point below U+0100).
+void append_latin1(std::string& out, std::string_view latin1);
 // Replaces each invalid byte with U+FFFD; valid input comes back unchanged.
 std::string repair(std::string_view text);
 // Repairs every string and key in `value`, in place; touches nothing when all are valid.

@@ -15,13 +15,18 @@ namespace {
 // Options that may appear both in the config file and on the command line.
 po::options_description shared_options() {
   po::options_description opts("Settings (also valid in the config file, without the dashes)");
-  opts.add_options()("socket", po::value<std::string>(), "listen on this Unix socket path")(
-      "state-dir", po::value<std::string>(), "directory for gdpd's own state and log")(
-      "log-level", po::value<std::string>(), "error, warn, info or debug (default info)")(
-      "max-frame-bytes", po::value<std::size_t>(), "largest accepted message in bytes (default 16 MiB)")(
-      "max-json-depth", po::value<std::size_t>(), "deepest accepted JSON nesting (default 64)")(
-      "max-connections", po::value<std::size_t>(), "most clients at once (default 512)")(
-      "allow-root", po::value<bool>(), "let root connect to this user's daemon (default false)");
+  // One option per line reads better than the reflowed chain.
+  // clang-format off
+  opts.add_options()
+      ("socket", po::value<std::string>(), "listen on this Unix socket path")
+      ("state-dir", po::value<std::string>(), "directory for gdpd's own state and log")
+      ("log-level", po::value<std::string>(), "error, warn, info or debug (default info)")
+      ("max-frame-bytes", po::value<std::size_t>(), "largest accepted message in bytes (default 16 MiB)")
+      ("max-json-depth", po::value<std::size_t>(), "deepest accepted JSON nesting (default 64)")
+      ("max-connections", po::value<std::size_t>(), "most clients at once (default 512)")
+      ("max-input-bytes", po::value<std::uint64_t>(), "files larger than this need --yes-large (default 1 GiB)")
+      ("allow-root", po::value<bool>(), "let root connect to this user's daemon (default false)");
+  // clang-format on
   return opts;
 }
 
@@ -46,15 +51,20 @@ void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& so
   positive("max-json-depth", cfg.max_json_depth);
   positive("max-connections", cfg.max_connections);
   if (vm.count("allow-root")) cfg.allow_root = vm["allow-root"].as<bool>();
+  if (vm.count("max-input-bytes")) cfg.max_input_bytes = vm["max-input-bytes"].as<std::uint64_t>();
 }
 
 }  // namespace
 
 ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
   po::options_description general("gdpd options");
-  general.add_options()("help,h", "show this help")("version", "print the version")(
-      "foreground", "stay in the foreground and log to stderr (what systemd and tests use)")(
-      "config", po::value<std::string>(), "read settings from this INI file first");
+  // clang-format off
+  general.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("foreground", "stay in the foreground and log to stderr (what systemd and tests use)")
+      ("config", po::value<std::string>(), "read settings from this INI file first");
+  // clang-format on
   auto settings = shared_options();
   po::options_description all;
   all.add(general).add(settings);

@@ -4,6 +4,7 @@
 #include "daemon/log.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,8 @@ struct DaemonConfig {
   std::size_t max_queued_bytes = std::size_t{64} * 1024 * 1024;
   // Root may talk to a user's daemon only when the user says so.
   bool allow_root = false;
+  // Files over this need an explicit yes before a snapshot reads them (the seed's 1 GB warning).
+  std::uint64_t max_input_bytes = std::uint64_t{1} << 30;
 };
 
 // Thrown for a bad command line or config file; the message names the key and the source.

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <csignal>
 #include <filesystem>
+#include <thread>
 
 namespace gdp {
 namespace asio = boost::asio;
@@ -34,7 +35,11 @@ void refuse(Listener::socket_type& socket, const RpcError& error) {
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config, bool handle_signals)
-    : core_{std::move(config), std::chrono::steady_clock::now(), {}, {}},
+    : core_{std::move(config),
+            std::chrono::steady_clock::now(),
+            {},
+            {},
+            std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency()))},
       listener_(io_, core_.config.socket_path),
       methods_(core_),
       signals_(io_),
@@ -61,7 +66,9 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
   GDP_LOG(info) << "gdpd listening on " << listener_.path();
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+  core_.workers->join();
+}
 
 void Daemon::run() {
   io_.run();

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <functional>
@@ -26,6 +27,8 @@ struct DaemonCore {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   SessionRegistry sessions;
   std::function<std::size_t()> connection_count;
+  // Where blocking work runs (see worker_pool.h); one thread per core.
+  std::unique_ptr<boost::asio::thread_pool> workers;
 
   double uptime_seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

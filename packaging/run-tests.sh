@@ -18,25 +18,31 @@ cmake --build build-asan
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest -j2 --output-on-failure -LE docker)
 
-say "libFuzzer: frame reader and request parser, ${GDP_FUZZ_SECONDS:-60} s"
+say "libFuzzer: frame reader, request parser, CSV scanner, JSON reader; ${GDP_FUZZ_SECONDS:-45} s each"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DGDP_FUZZ=ON -DGDP_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz --target gdp_frame_fuzzer
+cmake --build build-fuzz --target gdp_frame_fuzzer gdp_csv_fuzzer gdp_json_reader_fuzzer
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-corpus=$work/corpus
-mkdir "$corpus"
-# Seeds: every golden message as one line, behind the byte that picks the read size.
+mkdir "$work/frames"
+# Frame seeds: every golden message as one line, behind the byte that picks the read size.
 for f in proto-schema/examples/*.json; do
   { printf 'A'; python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), separators=(",", ":")))' "$f"; } \
-    >"$corpus/$(basename "$f")"
+    >"$work/frames/$(basename "$f")"
 done
-if ! build-fuzz/gdp_frame_fuzzer -max_total_time="${GDP_FUZZ_SECONDS:-60}" -max_len=8192 \
-     -artifact_prefix="$work/" "$corpus" tests/data/jsontestsuite/test_parsing >"$work/log" 2>&1; then
-  tail -n 40 "$work/log"
-  echo "libFuzzer found a failing input (see above)" >&2
-  exit 1
-fi
-grep -E '^Done ' "$work/log"
+fuzz() {  # name, seed directories...
+  local name=$1; shift
+  mkdir -p "$work/$name"
+  if ! "build-fuzz/gdp_${name}_fuzzer" -max_total_time="${GDP_FUZZ_SECONDS:-45}" -max_len=16384 \
+       -artifact_prefix="$work/$name-" "$work/$name" "$@" >"$work/$name.log" 2>&1; then
+    tail -n 40 "$work/$name.log"
+    echo "libFuzzer found a failing input for $name (see above)" >&2
+    exit 1
+  fi
+  echo "$name: $(grep -E '^Done ' "$work/$name.log")"
+}
+fuzz frame "$work/frames" tests/data/jsontestsuite/test_parsing
+fuzz csv tests/data/csv-spectrum/csvs examples
+fuzz json_reader tests/data/jsontestsuite/test_parsing proto-schema/examples
 
 say "release build suite"
 cd build && ctest -j2 --output-on-failure

@@ -8,6 +8,7 @@ void bind_methods(Dispatcher& d, Methods& m) {
   d.bind<proto::Ping>(&m.daemon, &DaemonMethods::ping);
   d.bind<proto::Version>(&m.daemon, &DaemonMethods::version);
   d.bind<proto::Status>(&m.daemon, &DaemonMethods::status);
+  d.bind<proto::Snapshot>(&m.ingest, &IngestMethods::snapshot);
 }
 
 }  // namespace gdp

@@ -29,10 +29,21 @@ class DaemonMethods {
   const DaemonCore& core_;
 };
 
+// snapshot: read a data file and sample it.
+class IngestMethods {
+ public:
+  explicit IngestMethods(const DaemonCore& core) : core_(core) {}
+  boost::asio::awaitable<proto::SnapshotResult> snapshot(proto::SnapshotParams params, CallContext& ctx);
+
+ private:
+  const DaemonCore& core_;
+};
+
 struct Methods {
-  explicit Methods(const DaemonCore& core) : daemon(core) {}
+  explicit Methods(const DaemonCore& core) : daemon(core), ingest(core) {}
   HandshakeMethods handshake;
   DaemonMethods daemon;
+  IngestMethods ingest;
 };
 
 // Binds every method of every family to `dispatcher`.

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fstream>
 
 using namespace gdp::test;
 namespace json = boost::json;
@@ -214,4 +215,66 @@ TEST_CASE("gdpd without --foreground returns once it is ready", "[e2e]") {
   auto refused = run_process({GDPD_BIN, "--socket", socket, "--state-dir", dir / "state"});
   CHECK(refused.exit_code == 1);
   CHECK(refused.err.find("chmod 700") != std::string::npos);
+}
+
+TEST_CASE("gdp snapshot reads the bundled example and refuses what it cannot read", "[e2e][snapshot]") {
+  TempDir dir;
+  DaemonProcess daemon(GDPD_BIN, dir, {"--max-input-bytes", "2000"});
+  const std::string example = GDP_SOURCE_DIR "/examples/sales.csv";
+
+  // Over the (lowered) size limit: refused without a TTY to ask on, accepted with --yes-large.
+  auto big = run_gdp(daemon.socket(), {"snapshot", example});
+  CHECK(big.exit_code == 1);
+  CHECK(big.err.find("--yes-large") != std::string::npos);
+
+  auto j = run_gdp(daemon.socket(), {"--json", "snapshot", example, "--seed", "7", "--yes-large"});
+  REQUIRE(j.exit_code == 0);
+  auto snap = one_document(j.out);
+  CHECK(snap.at("file_format") == "csv");
+  CHECK(snap.at("total_rows") == 25);
+  CHECK(snap.at("sample_size") == 25);
+  CHECK(snap.at("rows").as_array().size() == 25);
+  CHECK(snap.at("seed") == 7);
+  CHECK(snap.at("extraction_method") == "random");
+  CHECK(snap.at("schema").at("order_id") == "integer");
+  CHECK(snap.at("schema").at("order_date") == "date");
+  CHECK(snap.at("schema").at("unit_price") == "float");
+  for (const char* field : {"rows", "schema", "file_format", "total_rows", "sample_size", "sanitized_fields",
+                            "extraction_method"}) {
+    CHECK(snap.as_object().contains(field));
+  }
+
+  auto human = run_gdp(daemon.socket(),
+                       {"snapshot", example, "--method", "first_n", "--sample-size", "5", "--yes-large"});
+  REQUIRE(human.exit_code == 0);
+  CHECK(human.out.find("25 rows, 10 columns; sample of 5 (first_n") != std::string::npos);
+  CHECK(human.out.find("customer_email") != std::string::npos);
+
+  auto strat = one_document(run_gdp(daemon.socket(), {"--json", "snapshot", example, "--by", "region",
+                                                      "--sample-size", "8", "--yes-large"})
+                                .out);
+  CHECK(strat.at("extraction_method") == "stratified");
+  CHECK(strat.at("sample_size") == 8);
+
+  const auto png = dir / "chart.csv";
+  { std::ofstream(png, std::ios::binary) << std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16); }
+  auto bad = run_gdp(daemon.socket(), {"snapshot", png});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("a PNG image") != std::string::npos);
+  CHECK(bad.err.find("CSV, JSON, TXT") != std::string::npos);
+
+  auto missing = run_gdp(daemon.socket(), {"--json", "snapshot", dir / "nope.csv"});
+  CHECK(missing.exit_code == 1);
+  CHECK(one_document(missing.out).at("error").at("kind") == "InputFileError");
+
+  const auto empty = dir / "empty.csv";
+  { std::ofstream(empty) << ""; }
+  auto e = run_gdp(daemon.socket(), {"snapshot", empty});
+  CHECK(e.exit_code == 1);
+  CHECK(e.err.find("is empty") != std::string::npos);
+  const auto header_only = dir / "header.csv";
+  { std::ofstream(header_only) << "a,b,c\n"; }
+  auto h = run_gdp(daemon.socket(), {"snapshot", header_only});
+  CHECK(h.err.find("header row (a, b, c) but no data rows") != std::string::npos);
+  CHECK(run_gdp(daemon.socket(), {"ping"}).exit_code == 0);
 }

@@ -12,7 +12,8 @@ using namespace gdp;
 TEST_CASE("flags override the config file, which overrides the defaults", "[config]") {
   test::TempDir dir;
   const auto file = dir / "config";
-  std::ofstream(file) << "# gdpd settings\nlog-level = debug\nmax-frame-bytes = 1024\nsocket = /tmp/from-file.sock\n";
+  std::ofstream(file)
+      << "# gdpd settings\nlog-level = debug\nmax-frame-bytes = 1024\nsocket = /tmp/from-file.sock\n";
   auto parsed = parse_command_line({"--config", file, "--socket", "/tmp/from-flag.sock", "--foreground"});
   CHECK(parsed.config.socket_path == "/tmp/from-flag.sock");
   CHECK(parsed.config.log_level == log::Level::debug);
@@ -34,7 +35,8 @@ TEST_CASE("bad settings name the key and the source", "[config]") {
   CHECK_THROWS_WITH(parse_command_line({"--max-json-depth", "0"}),
                     Catch::Contains("max-json-depth") && Catch::Contains("command line"));
   CHECK_THROWS_WITH(parse_command_line({"--max-frame-bytes", "lots"}), Catch::Contains("max-frame-bytes"));
-  CHECK_THROWS_WITH(parse_command_line({"--config", dir / "missing"}), Catch::Contains("cannot read config file"));
+  CHECK_THROWS_WITH(parse_command_line({"--config", dir / "missing"}),
+                    Catch::Contains("cannot read config file"));
 }
 
 TEST_CASE("help and version are recognised", "[config]") {

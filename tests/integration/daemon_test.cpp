@@ -66,10 +66,13 @@ TEST_CASE("hello negotiates the version and opens the connection", "[integration
 
   // Tolerant reader: a newer client's extra fields are ignored, not refused.
   RawClient newer(d.socket());
-  auto tolerant = newer.call("hello", json::object{{"protocol_versions", {2, 1}},
-                                                   {"client", {{"name", "gdp"}, {"version", "2.0"}, {"pid", 1}, {"tty", nullptr}, {"colour", true}}},
-                                                   {"capabilities", {"attach"}},
-                                                   {"compression", "zstd"}});
+  auto tolerant = newer.call(
+      "hello",
+      json::object{
+          {"protocol_versions", {2, 1}},
+          {"client", {{"name", "gdp"}, {"version", "2.0"}, {"pid", 1}, {"tty", nullptr}, {"colour", true}}},
+          {"capabilities", {"attach"}},
+          {"compression", "zstd"}});
   REQUIRE(error_code(tolerant) == 0);
   CHECK(tolerant.at("result").at("protocol_version") == 1);
 

@@ -137,6 +137,15 @@ TEST_CASE("invalid UTF-8 in outgoing strings is repaired, valid text untouched",
   CHECK_FALSE(gdp::utf8::valid("\xF4\x90\x80\x80"));  // above U+10FFFF
   CHECK_FALSE(gdp::utf8::valid("\xE2\x82"));          // truncated
   CHECK(gdp::utf8::repair("caf\xE9!") == "caf\xEF\xBF\xBD!");
+  // The ASCII fast path skips 16 bytes at a time; the offset must still be exact.
+  const std::string long_ascii(37, 'a');
+  CHECK(gdp::utf8::first_invalid(long_ascii + "\xE9" + long_ascii) == 37);
+  CHECK(gdp::utf8::first_invalid(long_ascii + "\xE2\x82") == 37);                // cut at the end...
+  CHECK(gdp::utf8::first_invalid(long_ascii + "\xE2\x82", true) == std::string_view::npos);  // ...allowed
+  CHECK(gdp::utf8::first_invalid(long_ascii + "\xE2\x28", true) == 37);          // not a cut: wrong byte
+  std::string out;
+  gdp::utf8::append_latin1(out, "M\xFCnchen \xA9");
+  CHECK(out == "M\xC3\xBCnchen \xC2\xA9");
   const auto line = gdp::rpc::encode_result(1, boost::json::object{{"name\xFF", "caf\xE9"}});
   auto parsed = parse_message(line.substr(0, line.size() - 1));
   REQUIRE(parsed.message);

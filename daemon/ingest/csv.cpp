@@ -1,0 +1,829 @@
+#include "daemon/ingest/csv.h"
+
+#include "common/utf8.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <span>
+#include <unordered_set>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace gdp::ingest {
+namespace {
+
+// The scanner looks at the data 64 bytes at a time: one bit per byte in a few masks, so finding
+// the end of a field is a count-trailing-zeros instead of a loop over its bytes.
+constexpr std::size_t kBlock = 64;
+constexpr std::uint64_t kAllBits = ~std::uint64_t{0};
+constexpr std::size_t kNpos = std::string_view::npos;
+constexpr std::size_t kPrefetchAhead = 1024;
+
+// Bits [lo, hi), for lo <= hi <= 64.
+constexpr std::uint64_t bit_range(std::size_t lo, std::size_t hi) {
+  const std::uint64_t below_hi = hi >= 64 ? kAllBits : (std::uint64_t{1} << hi) - 1;
+  const std::uint64_t from_lo = lo >= 64 ? 0 : kAllBits << lo;
+  return below_hi & from_lo;
+}
+
+inline std::size_t lowest_bit(std::uint64_t m) {
+  return static_cast<std::size_t>(std::countr_zero(m));
+}
+// Baseline x86-64 has no POPCNT (std::popcount becomes a library call), and the masks counted here
+// (newlines inside one quoted field, quotes in a block) mostly have no bit or one set.
+inline std::uint64_t ones(std::uint64_t m) {
+  std::uint64_t n = 0;
+  for (; m != 0; m &= m - 1) ++n;
+  return n;
+}
+
+#if defined(__SSE2__)
+inline std::uint64_t movemask(__m128i v) {
+  return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(v)));
+}
+inline __m128i load16(const char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+#endif
+
+// Bits of the 64 readable bytes at p that are a quote, a newline or `delim`; `high` gets the bytes
+// >= 0x80 (zero in the common all-ASCII block, for one test).
+inline std::uint64_t special_bits(const char* p, char delim, std::uint64_t& high) {
+#if defined(__SSE2__)
+  const __m128i vq = _mm_set1_epi8('"');
+  const __m128i vn = _mm_set1_epi8('\n');
+  const __m128i vd = _mm_set1_epi8(delim);
+  const auto bits = [&](__m128i v) {
+    return movemask(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vn)), _mm_cmpeq_epi8(v, vd)));
+  };
+  const __m128i v0 = load16(p), v1 = load16(p + 16), v2 = load16(p + 32), v3 = load16(p + 48);
+  const std::uint64_t special = bits(v0) | bits(v1) << 16 | bits(v2) << 32 | bits(v3) << 48;
+  high = 0;
+  if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3))) != 0) {
+    high = movemask(v0) | movemask(v1) << 16 | movemask(v2) << 32 | movemask(v3) << 48;
+  }
+  return special;
+#else
+  std::uint64_t special = 0;
+  high = 0;
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (p[i] == '"' || p[i] == '\n' || p[i] == delim) special |= bit;
+    if (static_cast<unsigned char>(p[i]) >= 0x80) high |= bit;
+  }
+  return special;
+#endif
+}
+
+// Bits of the 64 readable bytes at p that are a quote; `newline` gets the newlines.
+inline std::uint64_t quote_bits(const char* p, std::uint64_t& newline) {
+#if defined(__SSE2__)
+  const __m128i vq = _mm_set1_epi8('"');
+  const __m128i vn = _mm_set1_epi8('\n');
+  const __m128i v0 = load16(p), v1 = load16(p + 16), v2 = load16(p + 32), v3 = load16(p + 48);
+  const auto eq = [](__m128i v, __m128i c) { return movemask(_mm_cmpeq_epi8(v, c)); };
+  const std::uint64_t quote = eq(v0, vq) | eq(v1, vq) << 16 | eq(v2, vq) << 32 | eq(v3, vq) << 48;
+  newline = eq(v0, vn) | eq(v1, vn) << 16 | eq(v2, vn) << 32 | eq(v3, vn) << 48;
+  return quote;
+#else
+  std::uint64_t quote = 0;
+  newline = 0;
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    if (p[i] == '"') quote |= std::uint64_t{1} << i;
+    if (p[i] == '\n') newline |= std::uint64_t{1} << i;
+  }
+  return quote;
+#endif
+}
+
+// 64 readable bytes holding data[block, block + 64): the data itself, or for the last partial block
+// a zero-padded copy in `tail` (so no load reads past the data). `valid` masks the real bytes.
+inline const char* block_bytes(const char* data, std::size_t size, std::size_t block, char* tail,
+                               std::uint64_t& valid) {
+  const std::size_t left = size - block;
+  if (left >= kBlock) {
+    valid = kAllBits;
+    return data + block;
+  }
+  std::memset(tail, 0, kBlock);
+  std::memcpy(tail, data + block, left);
+  valid = bit_range(0, left);
+  return tail;
+}
+
+struct RawRecord {
+  std::size_t start = 0;
+  std::size_t end = 0;  // the '\n' that ends the record, or the data's size
+  std::uint64_t line = 0;
+  std::uint64_t quote_line = 0;  // where the quote that never closed was opened
+  bool newline_terminated = false;
+  bool unterminated = false;
+  bool has_high = false;
+};
+
+// Splits data into records and fields, moving forward one 64-byte block at a time; each block is
+// classified once, its quotes and newlines only if a quoted field needs them. Fields are views
+// into the data except those that had to be rebuilt (doubled quotes, text after a closing quote),
+// which live in a scratch buffer reused from record to record, like the field array: no
+// allocation per record once warmed up.
+class Tokenizer {
+ public:
+  Tokenizer(std::string_view data, std::size_t begin, std::uint64_t line, char delim, std::size_t max_fields)
+      : d_(data.data()),
+        size_(data.size()),
+        delim_(delim),
+        block_(begin),
+        pos_(begin),
+        line_(line),
+        max_fields_(max_fields) {
+    load_block();
+    rem_ = special_;
+  }
+
+  // Reads the records that start before `limit`, skipping blank lines, and calls
+  // f(record, fields, field_count) for each until f returns false. `fields` holds at most
+  // max_fields of them; field_count is the true count.
+  template <class F>
+  void run(std::size_t limit, F&& f) {
+    for (;;) {
+      std::size_t pos = pos_;
+      for (;;) {  // blank lines
+        if (pos >= limit || pos >= size_) return;
+        std::size_t p = pos;
+        while (p < size_ && d_[p] == '\r') ++p;
+        if (p == size_) {
+          pos_ = size_;
+          return;
+        }
+        if (d_[p] != '\n') break;
+        pos = pos_ = p + 1;
+        ++line_;
+      }
+      const std::size_t rel = pos - block_;  // forget the specials before the record
+      rem_ = rel < kBlock ? rem_ & (kAllBits << rel) : 0;
+      rec_.start = pos;
+      rec_.line = line_;
+      rec_.unterminated = false;
+      const std::size_t t = read_record(pos);
+      rec_.end = t;
+      rec_.newline_terminated = t < size_;
+      rec_.has_high = has_high(rec_.start, t);
+      if (t < size_) {
+        ++line_;
+        pos_ = t + 1;
+      } else {
+        pos_ = size_;
+      }
+      if (!f(static_cast<const RawRecord&>(rec_),
+             std::span<Field>(fields_.data(), std::min(n_, fields_.size())), n_)) {
+        return;
+      }
+    }
+  }
+
+  std::size_t pos() const { return pos_; }
+  std::uint64_t line() const { return line_; }
+
+ private:
+  struct Pending {
+    std::size_t index;
+    std::size_t offset;
+    std::size_t length;
+  };
+
+  // Reads the fields of the record that starts at p into fields_ and n_; returns the position of
+  // the newline that ends it, or size_. rem_ holds the specials of the current block from p on.
+  [[gnu::noinline]] std::size_t read_record(std::size_t p) {
+    scratch_.clear();
+    pending_.clear();
+    // The hot loop keeps its state in locals. Every field stored is a pointer and a size, and
+    // through those the compiler would otherwise assume the members changed and reload them.
+    const char* const d = d_;
+    const std::size_t size = size_;
+    const char delim = delim_;
+    std::size_t block = block_;
+    std::uint64_t rem = rem_;
+    Field* out = fields_.data();
+    std::size_t stored = fields_.size();
+    std::size_t n = 0;
+    std::size_t t = 0;  // the byte that ends the current field
+    for (;;) {
+      if (p < size && d[p] == '"') {
+        block_ = block;
+        n_ = n;
+        t = quoted_field(p);
+        n = n_;
+        block = block_;
+        rem = specials_after(t);
+        out = fields_.data();
+        stored = fields_.size();
+        if (t < size && d[t] == delim) {
+          p = t + 1;
+          continue;
+        }
+        break;
+      }
+      std::size_t from = p;  // rem has no bits before `from`
+      char c = '\n';         // the byte at t
+      for (;;) {
+        if (rem != 0) {
+          t = block + lowest_bit(rem);
+          rem &= rem - 1;
+          c = d[t];
+          if (c != '"') break;
+          from = t + 1;  // a quote inside an unquoted field is an ordinary character
+          continue;
+        }
+        if (size - block <= kBlock) {
+          t = size;
+          break;
+        }
+        from = std::max(from, block + kBlock);
+        block_ = block;
+        advance_to(from);
+        block = block_;
+        rem = special_ & (kAllBits << (from - block));
+      }
+      const bool more = t < size && c == delim;
+      // The CR of a CRLF is not data.
+      const std::size_t e = !more && t > p && d[t - 1] == '\r' ? t - 1 : t;
+      if (n < stored) {
+        out[n].value = std::string_view(d + p, e - p);
+      } else {
+        grow(std::string_view(d + p, e - p), n);
+        out = fields_.data();
+        stored = fields_.size();
+      }
+      ++n;
+      if (!more) break;
+      p = t + 1;
+    }
+    block_ = block;
+    rem_ = rem;
+    n_ = n;
+    for (const auto& pf : pending_)
+      out[pf.index].value = std::string_view(scratch_.data() + pf.offset, pf.length);
+    return t;
+  }
+
+  void load_block() {
+    quotes_ready_ = false;
+    if (block_ >= size_) {
+      special_ = high_ = 0;
+      return;
+    }
+    alignas(16) char tail[kBlock];
+    std::uint64_t valid = 0;
+    const char* bytes = block_bytes(d_, size_, block_, tail, valid);
+#if defined(__SSE2__)
+    // The work between two blocks hides the hardware prefetcher's lead; ask for data further on.
+    if (size_ - block_ > kPrefetchAhead) _mm_prefetch(d_ + block_ + kPrefetchAhead, _MM_HINT_T0);
+#endif
+    special_ = special_bits(bytes, delim_, high_) & valid;
+    high_ &= valid;
+  }
+
+  void load_quotes() {
+    if (quotes_ready_) return;
+    quotes_ready_ = true;
+    if (block_ >= size_) {
+      quote_ = newline_ = 0;
+      return;
+    }
+    alignas(16) char tail[kBlock];
+    std::uint64_t valid = 0;
+    const char* bytes = block_bytes(d_, size_, block_, tail, valid);
+    quote_ = quote_bits(bytes, newline_) & valid;
+    newline_ &= valid;
+  }
+
+  // Moves to the block holding p (p < size_, and not before the current block).
+  [[gnu::noinline]] void advance_to(std::size_t p) {
+    while (p - block_ >= kBlock) {
+      if (high_ != 0) passed_high_end_ = block_ + kBlock - static_cast<std::size_t>(std::countl_zero(high_));
+      block_ += kBlock;
+      load_block();
+    }
+  }
+
+  // The specials of the current block after position t (where t is in it, or is size_).
+  std::uint64_t specials_after(std::size_t t) const {
+    if (t >= size_) return 0;
+    const std::size_t rel = t - block_ + 1;
+    return rel < kBlock ? special_ & (kAllBits << rel) : 0;
+  }
+
+  // The first quote, newline or delimiter at or after p; size_ if none.
+  std::size_t next_special(std::size_t p) {
+    while (p < size_) {
+      if (p - block_ >= kBlock) advance_to(p);
+      const std::uint64_t m = special_ >> (p - block_);
+      if (m != 0) return p + lowest_bit(m);
+      p = block_ + kBlock;
+    }
+    return size_;
+  }
+
+  // The first quote at or after p (size_ if none), counting the newlines passed on the way.
+  std::size_t next_quote(std::size_t p) {
+    while (p < size_) {
+      if (p - block_ >= kBlock) advance_to(p);
+      load_quotes();
+      const std::size_t rel = p - block_;
+      const std::uint64_t q = quote_ >> rel;
+      const std::uint64_t nl = newline_ >> rel;
+      if (q != 0) {
+        const std::size_t at = lowest_bit(q);
+        line_ += ones(nl & bit_range(0, at));
+        return p + at;
+      }
+      line_ += ones(nl);
+      p = block_ + kBlock;
+    }
+    return size_;
+  }
+
+  // Whether data[from, to) holds a byte >= 0x80, for the record just read: `to` is not past the
+  // current block, and no earlier record reached `from`.
+  bool has_high(std::size_t from, std::size_t to) const {
+    if (passed_high_end_ > from) return true;
+    if (to <= block_) return false;
+    const std::size_t lo = from > block_ ? from - block_ : 0;
+    const std::size_t hi = std::min(to - block_, kBlock);
+    return lo < hi && (high_ & bit_range(lo, hi)) != 0;
+  }
+
+  [[gnu::noinline]] void grow(std::string_view value, std::size_t n) {
+    if (n < max_fields_) fields_.emplace_back().value = value;
+  }
+
+  void push(std::size_t b, std::size_t e) {
+    if (n_ < fields_.size()) {
+      fields_[n_].value = std::string_view(d_ + b, e - b);
+    } else {
+      grow(std::string_view(d_ + b, e - b), n_);
+    }
+    ++n_;
+  }
+
+  // A field starting with a quote: quoted text with doubled quotes, then (leniently) any text up to
+  // the delimiter, where a further quote opens another quoted part. So every quote toggles the
+  // quoted state, which keeps quote parity a reliable guide to record starts. Returns the position
+  // of the delimiter or newline that ends the field, or size_.
+  [[gnu::noinline]] std::size_t quoted_field(std::size_t open) {
+    const char* const d = d_;
+    const std::size_t size = size_;
+    const std::uint64_t open_line = line_;
+    std::size_t seg = open + 1;  // start of the quoted text not yet stored
+    std::size_t search = seg;
+    bool copying = false;
+    std::size_t offset = 0;
+    for (;;) {
+      const std::size_t q = next_quote(search);
+      if (q >= size) {
+        rec_.unterminated = true;
+        rec_.quote_line = open_line;
+        push(seg, size);
+        return size;
+      }
+      if (q + 1 < size && d[q + 1] == '"') {
+        if (!copying) offset = scratch_.size();
+        copying = true;
+        scratch_.append(d + seg, q + 1 - seg);
+        seg = search = q + 2;
+        continue;
+      }
+      const std::size_t after = q + 1;
+      const std::size_t t = next_special(after);
+      const bool reopens = t < size && d[t] == '"';
+      std::size_t tail_end = t;
+      if (!reopens && t > after && d[t - 1] == '\r' && (t == size || d[t] == '\n')) --tail_end;
+      if (!copying && !reopens && tail_end == after) {
+        push(seg, q);
+        return t;
+      }
+      if (!copying) offset = scratch_.size();
+      copying = true;
+      scratch_.append(d + seg, q - seg);
+      scratch_.append(d + after, tail_end - after);
+      if (!reopens) {
+        // The scratch buffer may still grow during the record, so its views are made at the end.
+        if (n_ < max_fields_) pending_.push_back({n_, offset, scratch_.size() - offset});
+        push(0, 0);
+        return t;
+      }
+      seg = search = t + 1;
+    }
+  }
+
+  const char* d_;
+  std::size_t size_;
+  char delim_;
+  std::size_t block_;          // start of the current block
+  std::uint64_t special_ = 0;  // its quotes, newlines and delimiters
+  std::uint64_t high_ = 0;     // its bytes >= 0x80
+  std::uint64_t quote_ = 0;    // its quotes and newlines, when quotes_ready_
+  std::uint64_t newline_ = 0;
+  bool quotes_ready_ = false;
+  std::uint64_t rem_ = 0;            // the specials of the block not yet passed by the reader
+  std::size_t passed_high_end_ = 0;  // one past the last byte >= 0x80 in the blocks already left
+  std::size_t pos_;
+  std::uint64_t line_;
+  std::size_t max_fields_;  // a line of a million commas must not become a million stored fields
+  std::size_t n_ = 0;       // fields in the record
+  RawRecord rec_;
+  std::vector<Field> fields_;
+  std::string scratch_;
+  std::vector<Pending> pending_;
+};
+
+// ---- encodings ------------------------------------------------------------------------------
+
+bool has_high_byte(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+std::string to_utf8(std::string_view raw, Encoding encoding) {
+  if (encoding == Encoding::latin1) {
+    std::string out;
+    utf8::append_latin1(out, raw);
+    return out;
+  }
+  return utf8::repair(raw);
+}
+
+// ---- detection ------------------------------------------------------------------------------
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::array<char, 4> kDelimiters = {',', '\t', ';', '|'};  // also the tie-break order
+constexpr std::size_t kSampleRecords = 200;
+constexpr std::size_t kDetectMaxFields = std::size_t{1} << 16;
+constexpr std::size_t kScanMinFieldCap = std::size_t{1} << 16;
+
+// Calls f(fields, field_count) for each of the first records of `text` that is complete (a record
+// cut off by the end of the head, or whose quote never closes, says nothing reliable).
+template <class F>
+void for_each_sample(Tokenizer& tok, std::string_view text, bool whole_file, F&& f) {
+  std::size_t k = 0;
+  tok.run(text.size(), [&](const RawRecord& rec, std::span<Field> fields, std::size_t count) {
+    if (rec.unterminated || (!rec.newline_terminated && !whole_file)) return false;
+    f(fields, count);
+    return ++k < kSampleRecords;
+  });
+}
+
+struct DelimiterScore {
+  char delimiter = ',';
+  std::size_t records = 0;   // complete records sampled
+  std::size_t agreeing = 0;  // how many have the most common non-zero delimiter count
+};
+
+DelimiterScore score_delimiter(std::string_view text, bool whole_file, char delim) {
+  std::vector<std::size_t> counts;
+  Tokenizer tok(text, 0, 1, delim, kDetectMaxFields);
+  for_each_sample(tok, text, whole_file,
+                  [&](std::span<Field>, std::size_t count) { counts.push_back(count - 1); });
+  DelimiterScore score{delim, counts.size(), 0};
+  std::sort(counts.begin(), counts.end());
+  for (std::size_t i = 0; i < counts.size();) {
+    std::size_t j = i;
+    while (j < counts.size() && counts[j] == counts[i]) ++j;
+    if (counts[i] != 0) score.agreeing = std::max(score.agreeing, j - i);
+    i = j;
+  }
+  return score;
+}
+
+DelimiterScore best_delimiter(std::string_view text, bool whole_file) {
+  DelimiterScore best;
+  for (const char d : kDelimiters) {
+    const auto s = score_delimiter(text, whole_file, d);
+    if (s.agreeing > best.agreeing) best = s;
+  }
+  return best;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+std::size_t skip_digits(std::string_view s, std::size_t& i) {
+  const std::size_t from = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i - from;
+}
+
+bool looks_number(std::string_view s) {
+  std::size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  std::size_t digits = skip_digits(s, i);
+  if (i < s.size() && (s[i] == '.' || s[i] == ',')) {  // a decimal comma is common in ;-files
+    ++i;
+    digits += skip_digits(s, i);
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (skip_digits(s, i) == 0) return false;
+  }
+  if (i < s.size() && s[i] == '%') ++i;
+  return i == s.size();
+}
+
+// HH:MM, HH:MM:SS, with fractions and a zone (Z, +HH, +HH:MM, +HHMM).
+bool looks_time(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t h = skip_digits(s, i);
+  if (h < 1 || h > 2 || i >= s.size() || s[i] != ':') return false;
+  ++i;
+  if (skip_digits(s, i) != 2) return false;
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    if (skip_digits(s, i) != 2) return false;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      ++i;
+      if (skip_digits(s, i) == 0) return false;
+    }
+  }
+  if (i < s.size() && s[i] == 'Z') {
+    ++i;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    ++i;
+    if (skip_digits(s, i) < 2) return false;
+    if (i < s.size() && s[i] == ':') {
+      ++i;
+      if (skip_digits(s, i) != 2) return false;
+    }
+  }
+  return i == s.size();
+}
+
+// 2024-01-31, 2024/1/31, 31.01.2024, 1/31/24, each optionally with a time; or a time alone.
+bool looks_date(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t a = skip_digits(s, i);
+  if (a == 0 || i >= s.size()) return false;
+  if (s[i] == ':') return looks_time(s);
+  const char sep = s[i];
+  if (sep != '-' && sep != '/' && sep != '.') return false;
+  ++i;
+  const std::size_t b = skip_digits(s, i);
+  if (i >= s.size() || s[i] != sep) return false;
+  ++i;
+  const std::size_t c = skip_digits(s, i);
+  const bool ymd = a == 4 && b >= 1 && b <= 2 && c >= 1 && c <= 2;
+  const bool dmy = a >= 1 && a <= 2 && b >= 1 && b <= 2 && (c == 2 || c == 4);
+  if (!ymd && !dmy) return false;
+  if (i == s.size()) return true;
+  if (s[i] != 'T' && s[i] != ' ') return false;
+  return looks_time(s.substr(i + 1));
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           const auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
+           return lower(x) == lower(y);
+         });
+}
+
+bool looks_boolean(std::string_view s) {
+  return equals_ignoring_case(s, "true") || equals_ignoring_case(s, "false") ||
+         equals_ignoring_case(s, "yes") || equals_ignoring_case(s, "no");
+}
+
+enum class Shape { empty, typed, text };  // typed: a number, a date or a boolean
+
+Shape shape_of(std::string_view value) {
+  const auto v = trim(value);
+  if (v.empty()) return Shape::empty;
+  if (looks_number(v) || looks_date(v) || looks_boolean(v)) return Shape::typed;
+  return Shape::text;
+}
+
+std::vector<std::string> header_names(const std::vector<std::string>& raw, Encoding encoding) {
+  std::vector<std::string> names;
+  std::unordered_set<std::string> used;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const std::string utf8_name = to_utf8(raw[i], encoding);
+    std::string name(trim(utf8_name));
+    if (name.empty()) name = "column_" + std::to_string(i + 1);
+    std::string unique = name;
+    for (std::size_t k = 2; used.contains(unique); ++k) unique = name + "_" + std::to_string(k);
+    used.insert(unique);
+    names.push_back(std::move(unique));
+  }
+  return names;
+}
+
+std::vector<std::string> generic_names(std::size_t columns) {
+  std::vector<std::string> names;
+  names.reserve(columns);
+  for (std::size_t i = 1; i <= columns; ++i) names.push_back("column_" + std::to_string(i));
+  return names;
+}
+
+std::string_view after_bom(std::string_view head) {
+  return head.starts_with(kBom) ? head.substr(kBom.size()) : head;
+}
+
+std::string plural_fields(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " field" : " fields");
+}
+
+}  // namespace
+
+CsvDialect detect_csv_dialect(std::string_view head, bool whole_file) {
+  CsvDialect dialect;
+  dialect.bom = head.starts_with(kBom);
+  const std::size_t skip = dialect.bom ? kBom.size() : 0;
+  const std::string_view text = head.substr(skip);
+  dialect.data_offset = skip;
+  if (!dialect.bom && utf8::first_invalid(text, !whole_file) != kNpos) dialect.encoding = Encoding::latin1;
+
+  const auto best = best_delimiter(text, whole_file);
+  dialect.delimiter = best.agreeing > 0 ? best.delimiter : ',';
+
+  Tokenizer tok(text, 0, 1, dialect.delimiter, kDetectMaxFields);
+  bool any = false;
+  bool complete = false;
+  std::size_t columns = 0;
+  std::vector<std::string> first;
+  tok.run(text.size(), [&](const RawRecord& rec, std::span<Field> fields, std::size_t count) {
+    any = true;
+    complete = !rec.unterminated && (rec.newline_terminated || whole_file);
+    columns = count;
+    for (const auto& f : fields) first.emplace_back(f.value);
+    return false;
+  });
+  if (!any) {
+    dialect.has_header = false;  // nothing but blank lines, if anything
+    return dialect;
+  }
+  const std::size_t after_first = tok.pos();
+  const std::uint64_t line_after_first = tok.line();
+
+  // The first record may be a header only if it reads like one on its own...
+  bool header = complete && first.size() == columns;
+  std::unordered_set<std::string_view> seen;
+  for (const auto& v : first)
+    header = header && !v.empty() && seen.insert(v).second && shape_of(v) != Shape::typed;
+
+  // ...and the records after it do not contradict that: some column changes character below it
+  // (numbers, dates, booleans or blanks under a text name), or every column is text anyway.
+  if (header) {
+    std::vector<bool> all_untext(columns, true);  // every later value empty or typed
+    std::vector<bool> all_text(columns, true);    // every later non-empty value text
+    std::size_t later = 0;
+    for_each_sample(tok, text, whole_file, [&](std::span<Field> fields, std::size_t) {
+      ++later;
+      for (std::size_t c = 0; c < columns && c < fields.size(); ++c) {
+        const auto shape = shape_of(fields[c].value);
+        if (shape == Shape::text) all_untext[c] = false;
+        if (shape == Shape::typed) all_text[c] = false;
+      }
+    });
+    const bool some_column_differs =
+        std::find(all_untext.begin(), all_untext.end(), true) != all_untext.end();
+    const bool every_column_text = std::find(all_text.begin(), all_text.end(), false) == all_text.end();
+    header = later == 0 || some_column_differs || every_column_text;
+  }
+
+  dialect.has_header = header;
+  if (header) {
+    dialect.header = header_names(first, dialect.encoding);
+    dialect.data_offset = skip + after_first;
+    dialect.data_line = line_after_first;
+  } else {
+    dialect.header = generic_names(columns);
+  }
+  return dialect;
+}
+
+bool looks_delimited(std::string_view head, bool whole_file) {
+  const auto best = best_delimiter(after_bom(head), whole_file);
+  return best.records >= 2 && best.agreeing * 4 >= best.records * 3;
+}
+
+ScanStop scan_csv(std::string_view data, std::size_t begin, std::size_t end, std::uint64_t first_line,
+                  const CsvDialect& dialect, RecordSink& sink, std::uint64_t base_offset) {
+  begin = std::min(begin, data.size());
+  end = std::min(end, data.size());
+  std::size_t expected = dialect.header.size();
+  Tokenizer tok(data, begin, first_line, dialect.delimiter, std::max(expected, kScanMinFieldCap));
+  const bool latin1 = dialect.encoding == Encoding::latin1;
+  std::string converted;  // Latin-1 fields as UTF-8, reused across records
+  std::vector<std::pair<std::size_t, std::size_t>> converted_at;
+  tok.run(end, [&](const RawRecord& rec, std::span<Field> fields, std::size_t count) {
+    const auto offset = base_offset + rec.start;
+    if (rec.unterminated) {
+      sink.malformed(
+          {rec.line, offset, "unterminated quote starting at line " + std::to_string(rec.quote_line)});
+      return true;
+    }
+    if (rec.has_high && !latin1) {
+      const auto bad = utf8::first_invalid(data.substr(rec.start, rec.end - rec.start));
+      if (bad != kNpos) {
+        sink.malformed({rec.line, offset, "invalid UTF-8 at byte offset " + std::to_string(offset + bad)});
+        return true;
+      }
+    }
+    if (expected == 0) expected = count;
+    if (count != expected) {
+      sink.malformed(
+          {rec.line, offset, "expected " + plural_fields(expected) + ", found " + std::to_string(count)});
+      return true;
+    }
+    if (rec.has_high && latin1) {
+      converted.clear();
+      converted_at.clear();
+      for (const auto& f : fields) {
+        if (!has_high_byte(f.value)) {
+          converted_at.emplace_back(kNpos, 0);
+          continue;
+        }
+        const std::size_t at = converted.size();
+        utf8::append_latin1(converted, f.value);
+        converted_at.emplace_back(at, converted.size() - at);
+      }
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        const auto [at, length] = converted_at[i];
+        if (at != kNpos) fields[i].value = std::string_view(converted.data() + at, length);
+      }
+    }
+    sink.record(RecordView{fields, offset, rec.line});
+    return true;
+  });
+  return {tok.pos(), tok.line()};
+}
+
+StructureCounts count_structure(std::string_view bytes) {
+  StructureCounts counts;
+  const char* p = bytes.data();
+  const std::size_t n = bytes.size();
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // Per-byte counters in two vectors, emptied into 64-bit sums before any byte can overflow.
+  const __m128i vq = _mm_set1_epi8('"');
+  const __m128i vn = _mm_set1_epi8('\n');
+  const __m128i zero = _mm_setzero_si128();
+  while (n - i >= 16) {
+    __m128i aq = zero, an = zero;
+    const std::size_t rounds = std::min<std::size_t>((n - i) / 16, 255);
+    for (std::size_t r = 0; r < rounds; ++r, i += 16) {
+      const __m128i v = load16(p + i);
+      aq = _mm_sub_epi8(aq, _mm_cmpeq_epi8(v, vq));
+      an = _mm_sub_epi8(an, _mm_cmpeq_epi8(v, vn));
+    }
+    alignas(16) std::uint64_t sums[2];
+    _mm_store_si128(reinterpret_cast<__m128i*>(sums), _mm_sad_epu8(aq, zero));
+    counts.quotes += sums[0] + sums[1];
+    _mm_store_si128(reinterpret_cast<__m128i*>(sums), _mm_sad_epu8(an, zero));
+    counts.newlines += sums[0] + sums[1];
+  }
+#endif
+  for (; i < n; ++i) {
+    counts.quotes += p[i] == '"' ? 1 : 0;
+    counts.newlines += p[i] == '\n' ? 1 : 0;
+  }
+  return counts;
+}
+
+std::size_t next_record_start(std::string_view data, std::size_t pos, bool in_quotes) {
+  const std::size_t size = data.size();
+  if (pos >= size) return size;
+  if (!in_quotes && (pos == 0 || data[pos - 1] == '\n')) return pos;
+  for (std::size_t block = pos; block < size; block += kBlock) {
+    alignas(16) char tail[kBlock];
+    std::uint64_t valid = 0;
+    std::uint64_t newline = 0;
+    const std::uint64_t quote =
+        quote_bits(block_bytes(data.data(), size, block, tail, valid), newline) & valid;
+    newline &= valid;
+    // Bit i of `inside` is the quote parity up to and including byte i (a prefix XOR), flipped
+    // when the block starts inside quotes; a newline outside quotes ends a record.
+    std::uint64_t inside = quote;
+    for (unsigned shift = 1; shift < 64; shift *= 2) inside ^= inside << shift;
+    if (in_quotes) inside = ~inside;
+    const std::uint64_t ends = newline & ~inside;
+    if (ends != 0) return block + lowest_bit(ends) + 1;
+    in_quotes = in_quotes != ((ones(quote) & 1) != 0);
+  }
+  return size;
+}
+
+}  // namespace gdp::ingest

@@ -1,0 +1,45 @@
+// What the format readers hand to the snapshot builder: one record at a time, as views into the
+// reader's buffers (valid only during the call), so a 1 GB file is never held as rows.
+//
+// Readers are push parsers over a byte range; the snapshot builder (snapshot.h) splits a file into
+// chunks, runs one reader per chunk on its own thread with its own sink, and merges the sinks.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace gdp::ingest {
+
+// How a value arrived. CSV and text fields are `text`: their type is inferred from the characters.
+// JSON values keep the kind JSON gave them; nested arrays arrive as compact JSON text (`array`).
+enum class ValueKind : std::uint8_t { text, null, boolean, number, string, array };
+
+struct Field {
+  std::string_view name;   // JSON: the flattened dotted name; CSV/text: empty (position is the column)
+  std::string_view value;  // UTF-8; for JSON strings the unescaped text, numbers their literal text
+  ValueKind kind = ValueKind::text;
+};
+
+struct RecordView {
+  std::span<const Field> fields;
+  std::uint64_t offset = 0;  // byte offset in the file of the record's first byte
+  std::uint64_t line = 0;    // 1-based physical line number where the record starts
+};
+
+// A record that could not be read as the format says: counted, and the first few reported.
+struct Malformed {
+  std::uint64_t line = 0;
+  std::uint64_t offset = 0;
+  std::string reason;  // e.g. "expected 7 fields, found 8", "unterminated quote", "invalid UTF-8"
+};
+
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void record(const RecordView& record) = 0;
+  virtual void malformed(Malformed problem) = 0;
+};
+
+}  // namespace gdp::ingest

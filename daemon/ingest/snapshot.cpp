@@ -1,0 +1,683 @@
+#include "daemon/ingest/snapshot.h"
+
+#include "common/errors.h"
+#include "common/utf8.h"
+#include "daemon/ingest/csv.h"
+#include "daemon/ingest/format.h"
+#include "daemon/ingest/json_reader.h"
+#include "daemon/ingest/record.h"
+#include "daemon/ingest/types.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+namespace gdp::ingest {
+namespace {
+
+constexpr std::size_t kHeadBytes = std::size_t{1} << 20;
+constexpr std::size_t kMalformedExamples = 10;
+constexpr std::size_t kMaxStrata = 10000;
+
+// ---- the file ------------------------------------------------------------------------------------
+
+std::string human_size(std::uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (std::uint64_t{1} << 30)) {
+    std::snprintf(buf, sizeof buf, "%.1f GB", static_cast<double>(bytes) / (1 << 30));
+  } else if (bytes >= (1 << 20)) {
+    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / (1 << 20));
+  } else {
+    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  }
+  return buf;
+}
+
+// A read-only mapping whose pages are handed back as soon as a block is done, so the daemon's
+// resident memory does not grow with the file (the page cache keeps them for the next reader).
+class MappedFile {
+ public:
+  MappedFile(const std::string& path, const SnapshotOptions& options) {
+    fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      const int err = errno;
+      // Property 2: even a path that is not there is answered with what gdp can read.
+      const std::string formats = "; gdp reads " + std::string(kSupportedFormats) + " files";
+      if (err == ENOENT) throw RpcError(ErrorCode::InputFile, "no such file: " + path + formats);
+      if (err == EACCES) {
+        throw RpcError(ErrorCode::InputFile,
+                       "cannot read " + path + ": permission denied (check ls -l " + path + ")" + formats);
+      }
+      throw RpcError(ErrorCode::InputFile, "cannot open " + path + ": " + std::strerror(err) + formats);
+    }
+    struct stat st {};
+    if (fstat(fd_, &st) != 0)
+      throw RpcError(ErrorCode::InputFile, "cannot inspect " + path + ": " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+      throw RpcError(ErrorCode::InputFile, path + " is a directory; give one file (gdp reads " +
+                                               std::string(kSupportedFormats) + " files)");
+    }
+    if (!S_ISREG(st.st_mode)) {
+      throw RpcError(ErrorCode::UnsupportedFormat,
+                     unsupported_message(path, "not a regular file (a device, socket or pipe)"));
+    }
+    size_ = static_cast<std::uint64_t>(st.st_size);
+    if (size_ == 0)
+      throw RpcError(ErrorCode::EmptyInput, path + " is empty (0 bytes): there is nothing to sample");
+    if (size_ > options.max_bytes && !options.allow_large) {
+      throw RpcError(ErrorCode::FileTooLarge,
+                     path + " is " + human_size(size_) + ", over the " + human_size(options.max_bytes) +
+                         " limit for one snapshot; confirm to read it anyway (gdp snapshot --yes-large)",
+                     {{"size_bytes", size_}, {"limit_bytes", options.max_bytes}});
+    }
+    void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (p == MAP_FAILED)
+      throw RpcError(ErrorCode::InputFile, "cannot map " + path + ": " + std::strerror(errno));
+    data_ = static_cast<const char*>(p);
+    madvise(p, size_, MADV_SEQUENTIAL);
+  }
+  ~MappedFile() {
+    if (data_ != nullptr) munmap(const_cast<char*>(data_), size_);
+    if (fd_ >= 0) close(fd_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  std::string_view bytes() const { return {data_, size_}; }
+  std::uint64_t size() const { return size_; }
+
+  // Drops [begin, end) from our resident set; only whole pages inside the range are released.
+  void release(std::uint64_t begin, std::uint64_t end) const {
+    const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+    const auto first = (begin + page - 1) / page * page;
+    const auto last = end / page * page;
+    if (last > first) madvise(const_cast<char*>(data_) + first, last - first, MADV_DONTNEED);
+  }
+
+ private:
+  int fd_ = -1;
+  const char* data_ = nullptr;
+  std::uint64_t size_ = 0;
+};
+
+// ---- plain text: one record per line ------------------------------------------------------------
+
+void scan_text(std::string_view data, std::size_t begin, std::size_t end, std::uint64_t first_line,
+               Encoding encoding, RecordSink& sink) {
+  std::string converted;
+  Field field{};
+  std::uint64_t line = first_line;
+  std::size_t pos = begin;
+  while (pos < end) {
+    const char* nl = static_cast<const char*>(std::memchr(data.data() + pos, '\n', end - pos));
+    const std::size_t stop = nl != nullptr ? static_cast<std::size_t>(nl - data.data()) : end;
+    std::string_view text = data.substr(pos, stop - pos);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (!text.empty()) {
+      bool ok = true;
+      if (encoding == Encoding::latin1) {
+        converted.clear();
+        utf8::append_latin1(converted, text);
+        text = converted;
+      } else if (!utf8::valid(text)) {
+        sink.malformed({line, pos, "invalid UTF-8 on this line"});
+        ok = false;
+      }
+      if (ok) {
+        field.value = text;
+        sink.record({std::span<const Field>(&field, 1), pos, line});
+      }
+    }
+    ++line;
+    pos = stop + 1;
+  }
+}
+
+// The encoding of a text file: UTF-8 when the head is (a character cut by the head's end is fine),
+// else Latin-1, which can decode any byte.
+Encoding text_encoding(std::string_view head, bool whole_file) {
+  return utf8::first_invalid(head, !whole_file) == std::string_view::npos ? Encoding::utf8 : Encoding::latin1;
+}
+
+// ---- sampling -----------------------------------------------------------------------------------
+
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+struct StoredField {
+  std::string name;
+  std::string value;
+  ValueKind kind = ValueKind::text;
+};
+
+struct SampledRow {
+  std::uint64_t priority = 0;
+  std::uint64_t offset = 0;
+  std::vector<StoredField> fields;
+};
+
+// Keeps the k rows with the smallest priority (a max-heap on priority, so the worst is on top).
+class BottomK {
+ public:
+  explicit BottomK(std::size_t k) : k_(k) {}
+  bool wants(std::uint64_t priority) const {
+    return k_ > 0 && (rows_.size() < k_ || priority < rows_.front().priority);
+  }
+  void add(SampledRow row) {
+    rows_.push_back(std::move(row));
+    std::push_heap(rows_.begin(), rows_.end(), by_priority);
+    if (rows_.size() > k_) {
+      std::pop_heap(rows_.begin(), rows_.end(), by_priority);
+      rows_.pop_back();
+    }
+  }
+  std::vector<SampledRow> take() { return std::exchange(rows_, {}); }
+
+ private:
+  static bool by_priority(const SampledRow& a, const SampledRow& b) { return a.priority < b.priority; }
+  std::size_t k_;
+  std::vector<SampledRow> rows_;
+};
+
+struct Stratum {
+  std::uint64_t count = 0;
+  BottomK sample;
+};
+
+// ---- one thread's view of the pass ----------------------------------------------------------------
+
+struct Column {
+  std::string name;
+  std::uint64_t first_offset = 0;
+  ColumnInference inference;
+};
+
+class ChunkSink : public RecordSink {
+ public:
+  ChunkSink(const SnapshotOptions& options, std::uint64_t seed, const std::vector<std::string>& fixed_columns,
+            std::optional<std::size_t> stratum_column)
+      : sample_(options.sample_size),
+        options_(options),
+        seed_(seed),
+        positional_(!fixed_columns.empty()),
+        stratum_column_(stratum_column) {
+    for (const auto& name : fixed_columns) columns_.push_back({name, 0, {}});
+  }
+
+  void record(const RecordView& r) override {
+    ++records_;
+    if (positional_) {
+      for (std::size_t i = 0; i < r.fields.size() && i < columns_.size(); ++i) {
+        columns_[i].inference.add(r.fields[i].value, r.fields[i].kind);
+      }
+    } else {
+      for (const auto& f : r.fields) column_for(f.name, r.offset).inference.add(f.value, f.kind);
+    }
+    switch (options_.method) {
+      case proto::ExtractionMethod::first_n:
+        if (sample_.wants(r.offset)) sample_.add(store(r, r.offset));
+        break;
+      case proto::ExtractionMethod::random: {
+        const auto priority = mix(seed_ ^ mix(r.offset));
+        if (sample_.wants(priority)) sample_.add(store(r, priority));
+        break;
+      }
+      case proto::ExtractionMethod::stratified:
+        add_stratified(r);
+        break;
+    }
+  }
+
+  void malformed(Malformed problem) override {
+    ++malformed_;
+    if (examples_.size() < kMalformedExamples) examples_.push_back(std::move(problem));
+  }
+
+  // Public for the merge below: one sink per thread, merged once all threads are done.
+  std::uint64_t records_ = 0;
+  std::uint64_t malformed_ = 0;
+  std::vector<Malformed> examples_;
+  std::vector<Column> columns_;
+  BottomK sample_;
+  std::unordered_map<std::string, Stratum> strata_;
+
+ private:
+  Column& column_for(std::string_view name, std::uint64_t offset) {
+    auto it = index_.find(std::string(name));
+    if (it != index_.end()) return columns_[it->second];
+    index_.emplace(std::string(name), columns_.size());
+    columns_.push_back({std::string(name), offset, {}});
+    return columns_.back();
+  }
+
+  SampledRow store(const RecordView& r, std::uint64_t priority) const {
+    SampledRow row{priority, r.offset, {}};
+    row.fields.reserve(r.fields.size());
+    for (const auto& f : r.fields) row.fields.push_back({std::string(f.name), std::string(f.value), f.kind});
+    return row;
+  }
+
+  void add_stratified(const RecordView& r) {
+    std::string_view key;
+    bool found = false;
+    if (positional_) {
+      if (*stratum_column_ < r.fields.size()) {
+        key = r.fields[*stratum_column_].value;
+        found = true;
+      }
+    } else {
+      for (const auto& f : r.fields) {
+        if (f.name == *options_.stratify_by) {
+          key = f.value;
+          found = true;
+        }
+      }
+    }
+    if (!found) key = {};
+    auto it = strata_.find(std::string(key));
+    if (it == strata_.end()) {
+      if (strata_.size() >= kMaxStrata) {
+        throw RpcError(ErrorCode::InvalidParams,
+                       "column \"" + *options_.stratify_by + "\" has more than " +
+                           std::to_string(kMaxStrata) +
+                           " distinct values; stratify by a column with fewer groups");
+      }
+      it = strata_.emplace(std::string(key), Stratum{0, BottomK(options_.sample_size)}).first;
+    }
+    ++it->second.count;
+    const auto priority = mix(seed_ ^ mix(r.offset));
+    if (it->second.sample.wants(priority)) it->second.sample.add(store(r, priority));
+  }
+
+  const SnapshotOptions& options_;
+  std::uint64_t seed_;
+  bool positional_;
+  std::optional<std::size_t> stratum_column_;
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+// ---- the plan: blocks with known record starts and line numbers -----------------------------------
+
+struct Block {
+  std::size_t begin = 0;  // a record start
+  std::size_t end = 0;    // the next block's begin (or the end of the data)
+  std::uint64_t first_line = 1;
+};
+
+template <class Fn>
+void run_parallel(unsigned threads, std::size_t jobs, Fn&& fn) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&](unsigned id) {
+    try {
+      for (std::size_t j; (j = next.fetch_add(1)) < jobs;) fn(id, j);
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      next.store(jobs);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+  worker(0);
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+std::size_t line_start_after(std::string_view data, std::size_t pos) {
+  if (pos == 0 || data[pos - 1] == '\n') return pos;
+  const void* nl = std::memchr(data.data() + pos, '\n', data.size() - pos);
+  return nl == nullptr ? data.size()
+                       : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
+}
+
+// Splits data[begin, size) into blocks that start at record boundaries. `quoted` says whether
+// quotes can hide newlines (CSV); in line formats (text, JSON Lines) every newline ends a record.
+std::vector<Block> plan_blocks(const MappedFile& file, std::size_t begin, std::uint64_t first_line,
+                               bool quoted, const SnapshotOptions& options, unsigned threads) {
+  const auto data = file.bytes();
+  const std::size_t size = data.size();
+  std::vector<std::size_t> nominal;
+  for (std::size_t p = begin; p < size; p += options.block_bytes) nominal.push_back(p);
+  std::vector<StructureCounts> counts(nominal.size());
+  run_parallel(threads, nominal.size(), [&](unsigned, std::size_t i) {
+    const std::size_t end = i + 1 < nominal.size() ? nominal[i + 1] : size;
+    counts[i] = count_structure(data.substr(nominal[i], end - nominal[i]));
+    file.release(nominal[i], end);
+  });
+  std::vector<Block> blocks;
+  std::uint64_t quotes = 0, newlines = 0;
+  for (std::size_t i = 0; i < nominal.size(); ++i) {
+    std::size_t start = begin;
+    std::uint64_t line = first_line + newlines;
+    if (i > 0) {
+      start =
+          quoted ? next_record_start(data, nominal[i], quotes % 2 == 1) : line_start_after(data, nominal[i]);
+      // Lines between the nominal cut and the record start belong to the previous block.
+      if (start > nominal[i]) line += count_structure(data.substr(nominal[i], start - nominal[i])).newlines;
+    }
+    quotes += counts[i].quotes;
+    newlines += counts[i].newlines;
+    if (!blocks.empty() && start <= blocks.back().begin) continue;  // a record longer than a block
+    if (!blocks.empty()) blocks.back().end = start;
+    if (start >= size) break;
+    blocks.push_back({start, size, line});
+  }
+  return blocks;
+}
+
+// ---- putting it together --------------------------------------------------------------------------
+
+// Largest-remainder allocation of k sample slots over strata, at least one each when k allows.
+std::vector<std::size_t> allocate(const std::vector<std::uint64_t>& counts, std::size_t k) {
+  const std::uint64_t total = std::accumulate(counts.begin(), counts.end(), std::uint64_t{0});
+  std::vector<std::size_t> alloc(counts.size(), 0);
+  if (total <= k) {
+    for (std::size_t i = 0; i < counts.size(); ++i) alloc[i] = static_cast<std::size_t>(counts[i]);
+    return alloc;
+  }
+  const bool everyone = counts.size() <= k;
+  std::vector<std::pair<double, std::size_t>> remainders;
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const double quota = static_cast<double>(k) * static_cast<double>(counts[i]) / static_cast<double>(total);
+    alloc[i] = std::max<std::size_t>(everyone ? 1 : 0, static_cast<std::size_t>(quota));
+    alloc[i] = std::min<std::size_t>(alloc[i], static_cast<std::size_t>(counts[i]));
+    used += alloc[i];
+    remainders.emplace_back(quota - static_cast<double>(alloc[i]), i);
+  }
+  // Ties broken by stratum order, which the caller makes deterministic.
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t r = 0; used < k; r = (r + 1) % remainders.size()) {
+    const auto i = remainders[r].second;
+    if (alloc[i] < counts[i]) {
+      ++alloc[i];
+      ++used;
+    }
+  }
+  while (used > k) {  // the "at least one" floor overshot: take from the largest allocations
+    auto it = std::max_element(alloc.begin(), alloc.end());
+    --*it;
+    --used;
+  }
+  return alloc;
+}
+
+}  // namespace
+
+proto::DataSnapshot build_snapshot(const std::string& path, const SnapshotOptions& options) {
+  if (options.method == proto::ExtractionMethod::stratified && !options.stratify_by) {
+    throw RpcError(ErrorCode::InvalidParams, "stratified sampling needs a column: add --by COLUMN",
+                   {{"field", "stratify_by"}});
+  }
+  if (options.sample_size == 0) {
+    throw RpcError(ErrorCode::InvalidParams, "sample size must be at least 1", {{"field", "sample_size"}});
+  }
+  MappedFile file(path, options);
+  const auto data = file.bytes();
+  const bool whole = data.size() <= kHeadBytes;
+  const auto head = data.substr(0, kHeadBytes);
+  const auto guess = detect_format(path, head, whole);
+  if (guess.format == proto::FileFormat::unknown) {
+    throw RpcError(ErrorCode::UnsupportedFormat, unsupported_message(path, guess.found),
+                   {{"found", guess.found}});
+  }
+  const unsigned threads =
+      options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  const std::uint64_t seed = options.seed ? static_cast<std::uint64_t>(*options.seed)
+                                          : std::random_device{}() & ((std::uint64_t{1} << 53) - 1);
+
+  proto::DataSnapshot snap;
+  snap.file_format = guess.format;
+  snap.extraction_method = options.method;
+  snap.seed = static_cast<std::int64_t>(seed);
+  snap.stratify_by = options.stratify_by;
+  snap.source.path = path;
+  snap.source.size_bytes = static_cast<std::int64_t>(data.size());
+  snap.source.encoding = "utf-8";
+
+  std::vector<std::string> fixed_columns;
+  std::optional<std::size_t> stratum_column;
+  std::vector<Block> blocks;
+  // Scans one block; returns where it really stopped (see the repair after the pass).
+  std::function<ScanStop(const Block&, RecordSink&)> scan;
+  CsvDialect dialect;
+  JsonShape shape;
+
+  switch (guess.format) {
+    case proto::FileFormat::csv: {
+      dialect = detect_csv_dialect(head, whole);
+      fixed_columns = dialect.header;
+      blocks = plan_blocks(file, dialect.data_offset, dialect.data_line, true, options, threads);
+      scan = [&](const Block& b, RecordSink& sink) {
+        return scan_csv(data, b.begin, b.end, b.first_line, dialect, sink);
+      };
+      snap.source.encoding = dialect.encoding == Encoding::latin1 ? "latin-1" : "utf-8";
+      const std::string delim =
+          dialect.delimiter == '\t' ? "tab" : std::string("'") + dialect.delimiter + "'";
+      snap.source.details = delim + "-delimited, " + (dialect.has_header ? "header row" : "no header row");
+      break;
+    }
+    case proto::FileFormat::text: {
+      const auto encoding = text_encoding(head, whole);
+      const std::size_t start = head.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+      fixed_columns = {"line"};
+      blocks = plan_blocks(file, start, 1, false, options, threads);
+      scan = [&, encoding](const Block& b, RecordSink& sink) {
+        scan_text(data, b.begin, b.end, b.first_line, encoding, sink);
+        return ScanStop{b.end, 0};
+      };
+      snap.source.encoding = encoding == Encoding::latin1 ? "latin-1" : "utf-8";
+      snap.source.details = "one record per line";
+      break;
+    }
+    case proto::FileFormat::json:
+    case proto::FileFormat::unknown: {
+      // Boost.JSON (rightly) refuses a byte order mark, so the sniffer and the line planner skip it.
+      const std::size_t bom = data.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+      shape = detect_json_shape(head.substr(bom), whole);
+      if (shape.layout == JsonLayout::lines) {
+        blocks = plan_blocks(file, bom, 1, false, options, threads);
+        scan = [&](const Block& b, RecordSink& sink) {
+          scan_json_lines(data, b.begin, b.end, b.first_line, sink);
+          return ScanStop{b.end, 0};
+        };
+        snap.source.details = "JSON Lines";
+      } else {
+        blocks = {Block{0, data.size(), 1}};
+        scan = [&](const Block& b, RecordSink& sink) {
+          scan_json_document(data, shape, sink);  // it skips a BOM itself, keeping offsets exact
+          return ScanStop{b.end, 0};
+        };
+        snap.source.details =
+            shape.records_key.empty() ? "JSON document" : "JSON records in \"" + shape.records_key + "\"";
+      }
+      break;
+    }
+  }
+
+  if (options.stratify_by && !fixed_columns.empty()) {
+    const auto it = std::find(fixed_columns.begin(), fixed_columns.end(), *options.stratify_by);
+    if (it == fixed_columns.end()) {
+      std::string names;
+      for (const auto& c : fixed_columns) names += (names.empty() ? "" : ", ") + c;
+      throw RpcError(ErrorCode::InvalidParams,
+                     "no column \"" + *options.stratify_by + "\" to stratify by; the columns are: " + names,
+                     {{"field", "stratify_by"}});
+    }
+    stratum_column = static_cast<std::size_t>(it - fixed_columns.begin());
+  }
+
+  // ---- the pass -----------------------------------------------------------------------------------
+  // One sink per block (not per thread), so a block can be scanned again on its own if needed.
+  auto new_sink = [&] { return std::make_unique<ChunkSink>(options, seed, fixed_columns, stratum_column); };
+  std::vector<std::unique_ptr<ChunkSink>> sinks(blocks.size());
+  std::vector<ScanStop> stops(blocks.size());
+  run_parallel(threads, blocks.size(), [&](unsigned, std::size_t i) {
+    sinks[i] = new_sink();
+    stops[i] = scan(blocks[i], *sinks[i]);
+    file.release(blocks[i].begin, blocks[i].end);
+  });
+  // Quote parity is exact for RFC 4180 data; a stray quote in an unquoted field (5'11") can make
+  // a block start inside a record. Then the previous block did not stop where this one began:
+  // this block is scanned again from where the previous one really stopped, and so on down.
+  for (std::size_t i = 0; i + 1 < blocks.size(); ++i) {
+    if (stops[i].offset == blocks[i + 1].begin) continue;
+    sinks[i + 1] = new_sink();
+    if (stops[i].offset >= blocks[i + 1].end) {
+      stops[i + 1] = stops[i];  // the previous block's last record swallowed this one whole
+      continue;
+    }
+    stops[i + 1] = scan(Block{stops[i].offset, blocks[i + 1].end, stops[i].line}, *sinks[i + 1]);
+  }
+
+  // ---- merge ----------------------------------------------------------------------------------------
+  std::uint64_t records = 0, malformed = 0;
+  std::vector<Malformed> examples;
+  std::vector<Column> columns;
+  std::unordered_map<std::string, std::size_t> column_index;
+  std::vector<SampledRow> candidates;
+  std::map<std::string, Stratum> strata;  // ordered: allocation ties break the same way every run
+  for (auto& sink : sinks) {
+    records += sink->records_;
+    malformed += sink->malformed_;
+    examples.insert(examples.end(), sink->examples_.begin(), sink->examples_.end());
+    for (auto& c : sink->columns_) {
+      auto [it, fresh] = column_index.emplace(c.name, columns.size());
+      if (fresh) {
+        columns.push_back(std::move(c));
+      } else {
+        columns[it->second].inference.merge(c.inference);
+        columns[it->second].first_offset = std::min(columns[it->second].first_offset, c.first_offset);
+      }
+    }
+    for (auto& row : sink->sample_.take()) candidates.push_back(std::move(row));
+    for (auto& [key, stratum] : sink->strata_) {
+      auto& into = strata.try_emplace(key, Stratum{0, BottomK(options.sample_size)}).first->second;
+      into.count += stratum.count;
+      for (auto& row : stratum.sample.take()) {
+        if (into.sample.wants(row.priority)) into.sample.add(std::move(row));
+      }
+    }
+  }
+  std::sort(examples.begin(), examples.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  if (examples.size() > kMalformedExamples) examples.resize(kMalformedExamples);
+  if (fixed_columns.empty()) {
+    std::stable_sort(columns.begin(), columns.end(),
+                     [](const auto& a, const auto& b) { return a.first_offset < b.first_offset; });
+  }
+
+  // A JSON document with a syntax error has no knowable structure after the error, so the file is
+  // refused whole; in JSON Lines a bad line is one malformed record like a bad CSV row.
+  const bool json_document = guess.format == proto::FileFormat::json && shape.layout == JsonLayout::document;
+  if (records == 0 || (json_document && malformed > 0)) {
+    if (malformed > 0 && guess.format == proto::FileFormat::json) {
+      throw RpcError(ErrorCode::UnsupportedFormat, path + " is not valid JSON (line " +
+                                                       std::to_string(examples.front().line) + ": " +
+                                                       examples.front().reason + "). gdp reads " +
+                                                       std::string(kSupportedFormats) + " files");
+    }
+    if (malformed > 0) {
+      throw RpcError(ErrorCode::EmptyInput, path + " has no readable records: all " +
+                                                std::to_string(malformed) + " are malformed (line " +
+                                                std::to_string(examples.front().line) + ": " +
+                                                examples.front().reason + ")");
+    }
+    if (guess.format == proto::FileFormat::csv && dialect.has_header) {
+      std::string names;
+      for (const auto& c : dialect.header) names += (names.empty() ? "" : ", ") + c;
+      throw RpcError(ErrorCode::EmptyInput, path + " has a header row (" + names + ") but no data rows");
+    }
+    throw RpcError(ErrorCode::EmptyInput, path + " contains no records (only blank lines or an empty list)");
+  }
+  if (options.stratify_by && fixed_columns.empty() && column_index.count(*options.stratify_by) == 0) {
+    throw RpcError(ErrorCode::InvalidParams,
+                   "no field \"" + *options.stratify_by + "\" in any record to stratify by",
+                   {{"field", "stratify_by"}});
+  }
+
+  // ---- the sample ---------------------------------------------------------------------------------
+  std::vector<SampledRow> chosen;
+  if (options.method == proto::ExtractionMethod::stratified) {
+    std::vector<std::uint64_t> counts;
+    for (const auto& [key, s] : strata) counts.push_back(s.count);
+    const auto alloc = allocate(counts, options.sample_size);
+    std::size_t i = 0;
+    for (auto& [key, s] : strata) {
+      auto rows = s.sample.take();
+      std::sort(rows.begin(), rows.end(),
+                [](const auto& a, const auto& b) { return a.priority < b.priority; });
+      rows.resize(std::min(rows.size(), alloc[i++]));
+      for (auto& r : rows) chosen.push_back(std::move(r));
+    }
+  } else {
+    std::sort(candidates.begin(), candidates.end(),
+              [](const auto& a, const auto& b) { return a.priority < b.priority; });
+    if (candidates.size() > options.sample_size) candidates.resize(options.sample_size);
+    chosen = std::move(candidates);
+  }
+  std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) { return a.offset < b.offset; });
+
+  // ---- schema and rows ----------------------------------------------------------------------------
+  std::vector<ColumnStats> stats;
+  for (const auto& c : columns) {
+    stats.push_back(c.inference.finish());
+    const auto& s = stats.back();
+    proto::ColumnProfile profile;
+    profile.name = c.name;
+    profile.type = std::string(to_string(s.type));
+    profile.null_count = static_cast<std::int64_t>(s.null_count);
+    profile.distinct_estimate = static_cast<std::int64_t>(s.distinct_estimate);
+    profile.min = s.min;
+    profile.max = s.max;
+    profile.date_format = s.date_format;
+    snap.schema[c.name] = profile.type;
+    snap.columns.push_back(std::move(profile));
+  }
+  for (const auto& row : chosen) {
+    boost::json::object obj;
+    if (!fixed_columns.empty()) {
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        obj[columns[i].name] = i < row.fields.size() ? columns[i].inference.typed_value(
+                                                           row.fields[i].value, row.fields[i].kind, stats[i])
+                                                     : boost::json::value(nullptr);
+      }
+    } else {
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        boost::json::value v = nullptr;
+        for (const auto& f : row.fields) {
+          if (f.name == columns[i].name) v = columns[i].inference.typed_value(f.value, f.kind, stats[i]);
+        }
+        obj[columns[i].name] = std::move(v);
+      }
+    }
+    snap.rows.push_back(std::move(obj));
+  }
+  snap.total_rows = static_cast<std::int64_t>(records);
+  snap.sample_size = static_cast<std::int64_t>(snap.rows.size());
+  snap.malformed_records = static_cast<std::int64_t>(malformed);
+  for (const auto& m : examples)
+    snap.malformed_examples.push_back({static_cast<std::int64_t>(m.line), m.reason});
+  return snap;
+}
+
+}  // namespace gdp::ingest

@@ -1,0 +1,1152 @@
+#include "daemon/ingest/types.h"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <system_error>
+
+namespace gdp::ingest {
+
+namespace detail {
+struct ParsedValue {
+  ColumnType type = ColumnType::string;
+  std::int64_t integer = 0;
+  double floating = 0;
+  std::uint16_t formats = 0;  // date or datetime formats the value satisfies
+  std::uint8_t parts = 0;     // datetime: which optional parts it had
+  // A slash date has two readings; [0] is year-first, day-first or month-name, [1] month-first.
+  // date_key() for dates, microseconds since the epoch (UTC) for datetimes.
+  std::array<std::int64_t, 2> readings{};
+};
+}  // namespace detail
+
+namespace {
+
+using detail::ParsedValue;
+
+// ---- formats ------------------------------------------------------------------------------------
+
+enum DateFormat : unsigned {
+  kYmdDash,
+  kYmdSlash,
+  kDmySlash,
+  kMdySlash,
+  kDmyDot,
+  kDmyDash,
+  kMdyDash,
+  kDMonY,
+  kMonDY
+};
+constexpr std::array<std::string_view, ColumnInference::kDateFormats> kDateFormatText = {
+    "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y",
+    "%d-%m-%Y", "%m-%d-%Y", "%d %b %Y", "%b %d %Y"};
+constexpr std::array<std::size_t, ColumnInference::kDateFormats> kDateReading = {0, 0, 0, 1, 0, 0, 1, 0, 0};
+
+enum DateTimeFormat : unsigned { kIsoT, kIsoSpace, kDmyTime, kMdyTime };
+constexpr std::array<std::string_view, ColumnInference::kDateTimeFormats> kDateTimeFormatText = {
+    "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M"};
+constexpr std::array<std::size_t, ColumnInference::kDateTimeFormats> kDateTimeReading = {0, 0, 0, 1};
+
+enum DateTimePart : std::uint8_t { kSeconds = 1, kFraction = 2, kOffset = 4, kAllParts = 7 };
+
+constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
+constexpr std::uint8_t type_bit(ColumnType type) {
+  return static_cast<std::uint8_t>(1u << static_cast<unsigned>(type));
+}
+constexpr std::uint8_t kind_bit(ValueKind kind) {
+  return static_cast<std::uint8_t>(1u << static_cast<unsigned>(kind));
+}
+
+// ---- bytes --------------------------------------------------------------------------------------
+
+constexpr bool is_digit(char c) {
+  return static_cast<unsigned>(static_cast<unsigned char>(c)) - 48u < 10u;
+}
+constexpr unsigned digit_value(char c) {
+  return static_cast<unsigned>(static_cast<unsigned char>(c)) - 48u;
+}
+constexpr bool is_alpha(char c) {
+  return (static_cast<unsigned>(static_cast<unsigned char>(c)) | 0x20u) - 97u < 26u;
+}
+constexpr bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+constexpr bool is_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+constexpr char lower(char c) {
+  return static_cast<char>(static_cast<unsigned char>(c) | 0x20u);
+}
+
+[[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
+  std::size_t begin = 0;
+  std::size_t end = s.size();
+  while (begin < end && is_blank(s[begin])) ++begin;
+  while (end > begin && is_blank(s[end - 1])) --end;
+  return s.substr(begin, end - begin);
+}
+
+// Case-insensitive, for words whose case users vary freely (inf, Infinity, JAN).
+bool equals_folded(std::string_view text, std::string_view lower_word) {
+  if (text.size() != lower_word.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (lower(text[i]) != lower_word[i]) return false;
+  }
+  return true;
+}
+
+bool null_marker_slow(std::string_view t) {
+  // Cells holding only a line break or a form feed are as empty as a blank one.
+  if (is_space(t[0])) return std::all_of(t.begin(), t.end(), is_space);
+  switch (t.size()) {
+    case 1:
+      return t == "-";
+    case 2:
+      return t == "NA";
+    case 3:
+      return t == "N/A" || t == "n/a" || t == "NaN" || t == "nan" || t == "#NA";
+    case 4:
+      return t == "null" || t == "NULL" || t == "Null" || t == "None" || t == "-NaN" || t == "-nan" ||
+             t == "#N/A" || t == "<NA>";
+    case 6:
+      return t == "1.#IND";
+    case 7:
+      return t == "-1.#IND" || t == "1.#QNAN";
+    case 8:
+      return t == "-1.#QNAN" || t == "#N/A N/A";
+    default:
+      return false;
+  }
+}
+
+// `t` is trimmed. The first-byte filter keeps this cheap on string columns, where it runs for every
+// value.
+[[gnu::always_inline]] inline bool null_marker_trimmed(std::string_view t) {
+  if (t.empty()) return true;
+  const char c = t[0];
+  if (static_cast<unsigned char>(c) > ' ' && c != 'N' && c != 'n' && c != '-' && c != '#' && c != '<' &&
+      c != '1')
+    return false;
+  return null_marker_slow(t);
+}
+
+// 1 for true, 0 for false, -1 for anything else. 0/1 and y/n are deliberately not booleans: they
+// are far more often counts and codes.
+int boolean_value(std::string_view t) {
+  switch (t.size()) {
+    case 2:
+      return t == "no" || t == "No" || t == "NO" ? 0 : -1;
+    case 3:
+      return t == "yes" || t == "Yes" || t == "YES" ? 1 : -1;
+    case 4:
+      return t == "true" || t == "True" || t == "TRUE" ? 1 : -1;
+    case 5:
+      return t == "false" || t == "False" || t == "FALSE" ? 0 : -1;
+    default:
+      return -1;
+  }
+}
+
+bool is_infinity_word(std::string_view t) {
+  return equals_folded(t, "inf") || equals_folded(t, "infinity");
+}
+
+// ---- hashing ------------------------------------------------------------------------------------
+
+// A folded multiply: the 128-bit product of two words, its halves xor-ed. Every input bit reaches
+// the high half, which is what the sketch reads (register index, then leading zeros), and two
+// rounds cost fewer instructions than the equivalent multiply-xorshift chain.
+__extension__ typedef unsigned __int128 Uint128;
+
+constexpr std::uint64_t kSeed = 0x243F6A8885A308D3ull;
+constexpr std::uint64_t kMul1 = 0x9E3779B97F4A7C15ull;
+constexpr std::uint64_t kMul2 = 0xD6E8FEB86659FD93ull;
+constexpr std::uint64_t kMul3 = 0x94D049BB133111EBull;
+
+inline std::uint64_t load64(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t load32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t fold_multiply(std::uint64_t a, std::uint64_t b) {
+  const Uint128 product = static_cast<Uint128>(a) * b;
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+[[gnu::always_inline]] inline std::uint64_t hash_bytes(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  // The length goes in first, so that the overlapping loads below cannot make two lengths collide.
+  std::uint64_t seed = kSeed ^ (static_cast<std::uint64_t>(n) * kMul2);
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n >= 4 && n <= 16) [[likely]] {
+    // Four 4-byte loads that between them cover every byte of any length from 4 to 16, with no
+    // branch on the length: field lengths vary from value to value and mispredicts cost more than
+    // the hash itself.
+    const std::size_t step = (n >> 3) << 2;
+    a = load32(p) | load32(p + step) << 32;
+    b = load32(p + n - 4) | load32(p + n - 4 - step) << 32;
+  } else if (n < 4) {
+    if (n != 0) {
+      a = std::uint64_t{static_cast<unsigned char>(p[0])} |
+          std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
+          std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
+    }
+  } else {
+    const char* last = p + n - 16;
+    for (; p < last; p += 16) seed = fold_multiply(load64(p) ^ kMul1, load64(p + 8) ^ seed);
+    a = load64(last);
+    b = load64(last + 8);
+  }
+  return fold_multiply(fold_multiply(a ^ kMul1, b ^ seed) ^ kMul3, kMul1 ^ n);
+}
+
+// ---- numbers ------------------------------------------------------------------------------------
+
+struct NumberScan {
+  const char* digits = nullptr;  // first byte after the sign
+  const char* stop = nullptr;    // first byte that is not part of the number
+  std::uint64_t mantissa = 0;    // the first 19 significant digits
+  std::int64_t exponent = 0;     // value = mantissa * 10^exponent, give or take dropped digits
+  int significant = 0;
+  int int_digits = 0;
+  int frac_digits = 0;
+  bool negative = false;
+  bool truncated = false;  // a nonzero digit after the 19th significant one was dropped
+  bool point = false;
+  bool has_exponent = false;
+
+  bool complete(const char* end) const { return stop == end && int_digits + frac_digits > 0; }
+  bool is_integer_literal() const { return !point && !has_exponent; }
+};
+
+// 19 decimal digits always fit in 64 bits, so the accumulation needs no overflow check.
+inline void take_digit(NumberScan& s, unsigned d, bool fraction) {
+  if (s.significant < 19) {
+    s.mantissa = s.mantissa * 10 + d;
+    s.significant += s.mantissa != 0;
+    s.exponent -= fraction;
+  } else {
+    s.exponent += !fraction;
+    s.truncated |= d != 0;
+  }
+}
+
+// One pass: [sign] digits [. digits] [e [sign] digits]. Stops at the first byte that does not fit.
+NumberScan scan_number(const char* p, const char* end) {
+  NumberScan s;
+  if (p != end && (*p == '+' || *p == '-')) {
+    s.negative = *p == '-';
+    ++p;
+  }
+  s.digits = p;
+  const char* q = p;
+  while (q != end && is_digit(*q)) take_digit(s, digit_value(*q++), false);
+  s.int_digits = static_cast<int>(q - p);
+  if (q != end && *q == '.') {
+    const char* f = q + 1;
+    const char* r = f;
+    while (r != end && is_digit(*r)) take_digit(s, digit_value(*r++), true);
+    s.frac_digits = static_cast<int>(r - f);
+    if (s.int_digits + s.frac_digits > 0) {
+      s.point = true;
+      q = r;
+    }
+  }
+  if (s.int_digits + s.frac_digits > 0 && q != end && (*q == 'e' || *q == 'E')) {
+    const char* e = q + 1;
+    bool negative_exponent = false;
+    if (e != end && (*e == '+' || *e == '-')) {
+      negative_exponent = *e == '-';
+      ++e;
+    }
+    const char* exponent_digits = e;
+    std::int64_t value = 0;
+    while (e != end && is_digit(*e)) {
+      // Far beyond any double's range; capping keeps the sum from overflowing.
+      if (value < 100'000) value = value * 10 + digit_value(*e);
+      ++e;
+    }
+    if (e != exponent_digits) {
+      s.has_exponent = true;
+      s.exponent += negative_exponent ? -value : value;
+      q = e;
+    }
+  }
+  s.stop = q;
+  return s;
+}
+
+constexpr std::array<double, 23> kPowersOfTen = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+double float_value(const NumberScan& s) {
+  double v = 0;
+  if (s.mantissa == 0) {
+    v = 0;
+  } else if (!s.truncated && s.mantissa <= (std::uint64_t{1} << 53) && s.exponent >= -22 &&
+             s.exponent <= 22) {
+    // Both operands are exact doubles and IEEE rounds one operation correctly, so this matches a
+    // full parse; it covers nearly every float found in data files.
+    v = static_cast<double>(s.mantissa);
+    v = s.exponent < 0 ? v / kPowersOfTen[static_cast<std::size_t>(-s.exponent)]
+                       : v * kPowersOfTen[static_cast<std::size_t>(s.exponent)];
+  } else {
+    const auto [ptr, ec] = std::from_chars(s.digits, s.stop, v);
+    if (ec == std::errc::result_out_of_range) {
+      v = s.exponent + s.significant > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+    }
+  }
+  return s.negative ? -v : v;
+}
+
+// Fills `out` from a complete numeric literal. From text, zero-padded and beyond-64-bit integers are
+// codes (zip codes, account numbers); a JSON number is always a number.
+void classify_number(const NumberScan& s, bool json, ParsedValue& out) {
+  if (s.is_integer_literal()) {
+    const bool padded = s.int_digits > 1 && *s.digits == '0';
+    const std::uint64_t limit = std::uint64_t{1} << 63;  // |INT64_MIN|; INT64_MAX is one less
+    const bool fits = s.exponent == 0 && s.mantissa <= (s.negative ? limit : limit - 1);
+    if (fits && !(padded && !json)) {
+      out.type = ColumnType::integer;
+      // Two's-complement wrap is defined in C++20 and is exactly what INT64_MIN needs.
+      out.integer = static_cast<std::int64_t>(s.negative ? 0 - s.mantissa : s.mantissa);
+      return;
+    }
+    if (!json) {
+      out.type = ColumnType::string;
+      return;
+    }
+  }
+  out.type = ColumnType::floating;
+  out.floating = float_value(s);
+}
+
+// ---- dates --------------------------------------------------------------------------------------
+
+constexpr bool is_leap(int y) {
+  return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
+
+constexpr std::array<int, 13> kDaysInMonth = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+[[gnu::always_inline]] constexpr bool valid_date(int y, int m, int d) {
+  if (m < 1 || m > 12 || d < 1) return false;
+  return d <= kDaysInMonth[static_cast<std::size_t>(m)] + (m == 2 && is_leap(y));
+}
+
+// Orders dates like the calendar does without the cost of a day count on the hot path; only the
+// bounds are converted back, at finish().
+constexpr std::int64_t date_key(int y, int m, int d) {
+  return (std::int64_t{y} << 9) | (m << 5) | d;
+}
+
+std::int64_t days_from_civil(int y, int m, int d) {
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+                                        std::chrono::day{static_cast<unsigned>(d)}};
+  return std::chrono::sys_days{ymd}.time_since_epoch().count();
+}
+
+// Reads between `min` and `max` digits and fails if a further digit follows, so "2024" can never be
+// read as a two-digit day.
+bool read_digits(const char*& p, const char* end, int min, int max, int& value, int* count = nullptr) {
+  int n = 0;
+  int v = 0;
+  while (p != end && is_digit(*p) && n < max) {
+    v = v * 10 + static_cast<int>(digit_value(*p++));
+    ++n;
+  }
+  if (n < min || (p != end && is_digit(*p))) return false;
+  value = v;
+  if (count) *count = n;
+  return true;
+}
+
+// Exactly two digits, whatever follows: for the hours of a "+0530" offset.
+bool read_two_digits(const char*& p, const char* end, int& value) {
+  if (end - p < 2 || !is_digit(p[0]) || !is_digit(p[1])) return false;
+  value = static_cast<int>(digit_value(p[0]) * 10 + digit_value(p[1]));
+  p += 2;
+  return true;
+}
+
+bool expect(const char*& p, const char* end, char c) {
+  if (p == end || *p != c) return false;
+  ++p;
+  return true;
+}
+
+int month_from_abbreviation(const char*& p, const char* end) {
+  constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                        "jul", "aug", "sep", "oct", "nov", "dec"};
+  if (end - p < 3) return 0;
+  const std::string_view word(p, 3);
+  for (std::size_t i = 0; i < kMonths.size(); ++i) {
+    if (equals_folded(word, kMonths[i])) {
+      p += 3;
+      return static_cast<int>(i) + 1;
+    }
+  }
+  return 0;
+}
+
+// HH:MM[:SS[.fraction]][Z|±HH[[:]MM]] to the end, as microseconds since midnight UTC.
+bool parse_iso_time(const char* p, const char* end, std::int64_t& micros, std::uint8_t& parts) {
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  std::int64_t fraction = 0;
+  if (!read_digits(p, end, 2, 2, hour) || !expect(p, end, ':') || !read_digits(p, end, 2, 2, minute)) {
+    return false;
+  }
+  if (p != end && *p == ':') {
+    ++p;
+    if (!read_digits(p, end, 2, 2, second)) return false;
+    parts |= kSeconds;
+    if (p != end && *p == '.') {
+      ++p;
+      const char* begin = p;
+      std::int64_t scale = 100'000;
+      for (; p != end && is_digit(*p); ++p) {
+        fraction += digit_value(*p) * scale;  // digits beyond microseconds are dropped
+        scale /= 10;
+      }
+      if (p == begin) return false;
+      parts |= kFraction;
+    }
+  }
+  int offset_minutes = 0;
+  if (p != end) {
+    if (*p == 'Z') {
+      ++p;
+    } else if (*p == '+' || *p == '-') {
+      const int sign = *p++ == '-' ? -1 : 1;
+      int oh = 0;
+      int om = 0;
+      if (!read_two_digits(p, end, oh)) return false;
+      if (p != end) {
+        if (*p == ':') ++p;
+        if (!read_digits(p, end, 2, 2, om)) return false;
+      }
+      if (oh > 23 || om > 59) return false;
+      offset_minutes = sign * (oh * 60 + om);
+    } else {
+      return false;
+    }
+    parts |= kOffset;
+  }
+  if (p != end || hour > 23 || minute > 59 || second > 59) return false;
+  micros = ((hour * 60 + minute - offset_minutes) * 60 + second) * kMicrosPerSecond + fraction;
+  return true;
+}
+
+// %Y-%m-%d, %Y/%m/%d, and the ISO datetimes. `p` starts with four digits and a '-' or '/'.
+void parse_year_first(const char* p, const char* end, ParsedValue& out) {
+  int y = 0;
+  int m = 0;
+  int d = 0;
+  int month_digits = 0;
+  int day_digits = 0;
+  read_digits(p, end, 4, 4, y);
+  const char sep = *p++;
+  if (!read_digits(p, end, 1, 2, m, &month_digits) || !expect(p, end, sep) ||
+      !read_digits(p, end, 1, 2, d, &day_digits) || !valid_date(y, m, d)) {
+    return;
+  }
+  if (p == end) {
+    out.type = ColumnType::date;
+    out.formats = static_cast<std::uint16_t>(1u << (sep == '-' ? kYmdDash : kYmdSlash));
+    out.readings[0] = date_key(y, m, d);
+    return;
+  }
+  if (sep != '-' || month_digits != 2 || day_digits != 2 || (*p != 'T' && *p != ' ')) return;
+  const DateTimeFormat format = *p == 'T' ? kIsoT : kIsoSpace;
+  std::int64_t micros = 0;
+  if (!parse_iso_time(p + 1, end, micros, out.parts)) return;
+  out.type = ColumnType::datetime;
+  out.formats = static_cast<std::uint16_t>(1u << format);
+  out.readings[0] = days_from_civil(y, m, d) * kMicrosPerDay + micros;
+}
+
+// %d/%m/%Y, %m/%d/%Y, %d.%m.%Y, %d-%m-%Y, %m-%d-%Y and the slash forms with H:M[:S]. Both readings
+// are kept; the column's AND of formats decides between them.
+void parse_day_or_month_first(const char* p, const char* end, ParsedValue& out) {
+  int a = 0;
+  int b = 0;
+  int y = 0;
+  read_digits(p, end, 1, 2, a);
+  const char sep = *p++;
+  if (!read_digits(p, end, 1, 2, b) || !expect(p, end, sep) || !read_digits(p, end, 4, 4, y)) return;
+  const bool day_first = valid_date(y, b, a);
+  const bool month_first = sep != '.' && valid_date(y, a, b);
+  if (!day_first && !month_first) return;
+  std::int64_t time = 0;
+  if (p != end) {
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    if (sep != '/' || !expect(p, end, ' ') || !read_digits(p, end, 1, 2, hour) || !expect(p, end, ':') ||
+        !read_digits(p, end, 2, 2, minute)) {
+      return;
+    }
+    if (p != end) {
+      if (!expect(p, end, ':') || !read_digits(p, end, 2, 2, second)) return;
+      out.parts |= kSeconds;
+    }
+    if (p != end || hour > 23 || minute > 59 || second > 59) return;
+    time = ((hour * 60 + minute) * 60 + second) * kMicrosPerSecond;
+    out.type = ColumnType::datetime;
+    out.formats =
+        static_cast<std::uint16_t>((day_first ? 1u << kDmyTime : 0u) | (month_first ? 1u << kMdyTime : 0u));
+  } else {
+    const unsigned day_first_format = sep == '/' ? kDmySlash : sep == '.' ? kDmyDot : kDmyDash;
+    const unsigned month_first_format = sep == '/' ? kMdySlash : kMdyDash;
+    out.type = ColumnType::date;
+    out.formats = static_cast<std::uint16_t>((day_first ? 1u << day_first_format : 0u) |
+                                             (month_first ? 1u << month_first_format : 0u));
+  }
+  const bool date = out.type == ColumnType::date;
+  if (day_first) out.readings[0] = date ? date_key(y, b, a) : days_from_civil(y, b, a) * kMicrosPerDay + time;
+  if (month_first)
+    out.readings[1] = date ? date_key(y, a, b) : days_from_civil(y, a, b) * kMicrosPerDay + time;
+}
+
+// %d %b %Y ("5 Jan 2024").
+void parse_day_month_name(const char* p, const char* end, ParsedValue& out) {
+  int d = 0;
+  int y = 0;
+  read_digits(p, end, 1, 2, d);
+  if (!expect(p, end, ' ')) return;
+  const int m = month_from_abbreviation(p, end);
+  if (m == 0 || !expect(p, end, ' ') || !read_digits(p, end, 4, 4, y) || p != end || !valid_date(y, m, d))
+    return;
+  out.type = ColumnType::date;
+  out.formats = 1u << kDMonY;
+  out.readings[0] = date_key(y, m, d);
+}
+
+// %b %d %Y ("Jan 5 2024").
+void parse_month_name_day(const char* p, const char* end, ParsedValue& out) {
+  int d = 0;
+  int y = 0;
+  const int m = month_from_abbreviation(p, end);
+  if (m == 0 || !expect(p, end, ' ') || !read_digits(p, end, 1, 2, d) || !expect(p, end, ' ') ||
+      !read_digits(p, end, 4, 4, y) || p != end || !valid_date(y, m, d)) {
+    return;
+  }
+  out.type = ColumnType::date;
+  out.formats = 1u << kMonDY;
+  out.readings[0] = date_key(y, m, d);
+}
+
+// ---- classification -----------------------------------------------------------------------------
+
+// The shapes that make up most of a data file, decided without the general scanner: ISO dates,
+// and [sign]digits[.digits] with few enough digits that the value is exact. Anything else returns
+// ColumnType::null and goes to classify_text(); where both decide, they agree.
+struct Quick {
+  ColumnType type = ColumnType::null;
+  std::int64_t integer = 0;  // the integer, or the date_key() of an ISO date
+  double floating = 0;
+};
+
+// Eight ASCII bytes at a time, as a word loaded little-endian (first character in the low byte).
+constexpr std::uint64_t kZeros = 0x3030303030303030ull;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+
+// True if every byte of `x` (a word of characters xor '0') is a digit value 0-9. A byte above 0x89
+// carries into its neighbour, but it has its own high bit set, so the word is refused either way.
+constexpr bool all_digit_values(std::uint64_t x) {
+  return ((x + 0x7676767676767676ull) | x) & kHighBits ? false : true;
+}
+
+// The value of eight digit values (most significant in the low byte): pairs, then fours, then all.
+constexpr std::uint64_t eight_digits(std::uint64_t x) {
+  x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFull;
+  x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFFull;
+  return (x * 10000 + (x >> 32)) & 0xFFFFFFFFull;
+}
+
+// The n (1-8) bytes at p as the low bytes of a word, without reading past them.
+inline std::uint64_t load_short(const char* p, std::size_t n) {
+  if (n >= 4) return load32(p) | load32(p + n - 4) << (8 * (n - 4));
+  return std::uint64_t{static_cast<unsigned char>(p[0])} |
+         std::uint64_t{static_cast<unsigned char>(p[n / 2])} << (8 * (n / 2)) |
+         std::uint64_t{static_cast<unsigned char>(p[n - 1])} << (8 * (n - 1));
+}
+
+[[gnu::always_inline]] inline Quick quick_classify(std::string_view t) {
+  Quick out;
+  const char* p = t.data();
+  const char* end = p + t.size();
+  if (t.size() == 10) {
+    // "YYYY-MM-" as one word: the dashes must match exactly, everything else be a digit.
+    const std::uint64_t x = load64(p) ^ 0x2D30302D30303030ull;
+    const std::uint64_t tail = (load32(p + 6) >> 16) ^ 0x3030;  // the day's two digits
+    if ((x & 0xFF0000FF00000000ull) == 0 && all_digit_values(x) && all_digit_values(tail)) {
+      const auto digit = [x](int i) { return static_cast<int>((x >> (8 * i)) & 0xFF); };
+      const int y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+      const int m = digit(5) * 10 + digit(6);
+      const int d = static_cast<int>((tail & 0xFF) * 10 + (tail >> 8));
+      if (!valid_date(y, m, d)) return out;
+      out.type = ColumnType::date;
+      out.integer = date_key(y, m, d);
+      return out;
+    }
+  }
+  const bool negative = *p == '-';
+  p += negative || *p == '+';
+  const auto n = static_cast<std::size_t>(end - p);
+  if (n >= 1 && n <= 8) {
+    // Most numbers in data files are short: all their characters in one word, no loop.
+    const std::uint64_t mask = ~std::uint64_t{0} >> (64 - 8 * n);
+    const std::uint64_t x = (load_short(p, n) ^ kZeros) & mask;
+    if (all_digit_values(x)) {
+      if (n > 1 && *p == '0') return out;  // a code: the general path says string
+      const std::uint64_t value = eight_digits(x << (64 - 8 * n));
+      out.type = ColumnType::integer;
+      out.integer = static_cast<std::int64_t>(negative ? 0 - value : value);
+      return out;
+    }
+    // A decimal point ('.' ^ '0' == 0x1E) becomes a zero byte; the lowest zero byte is found exactly.
+    const std::uint64_t dots = x ^ (0x1E1E1E1E1E1E1E1Eull & mask);
+    const std::uint64_t zero_bytes = (dots - 0x0101010101010101ull) & ~dots & kHighBits & mask;
+    if (zero_bytes != 0 && n > 1) {
+      const auto point = static_cast<std::size_t>(std::countr_zero(zero_bytes)) / 8;
+      const std::uint64_t below = (std::uint64_t{1} << (8 * point)) - 1;
+      // The digits with the point taken out: integer part, then fraction, in n - 1 bytes.
+      const std::uint64_t merged = (x & below) | ((x >> 8) & ~below);
+      if (all_digit_values(merged)) {
+        const std::uint64_t mantissa = eight_digits(merged << (64 - 8 * (n - 1)));
+        const double v = static_cast<double>(mantissa) / kPowersOfTen[n - 1 - point];
+        out.type = ColumnType::floating;
+        out.floating = negative ? -v : v;
+        return out;
+      }
+    }
+  }
+  const char* digits = p;
+  std::uint64_t mantissa = 0;  // may wrap past 19 digits; such values are refused below
+  while (p != end && is_digit(*p)) mantissa = mantissa * 10 + digit_value(*p++);
+  const auto int_digits = p - digits;
+  if (p == end) {
+    // Codes, and 19 digits (which may not fit), are left to the general path.
+    if (int_digits == 0 || int_digits > 18 || (int_digits > 1 && *digits == '0')) return out;
+    out.type = ColumnType::integer;
+    out.integer = static_cast<std::int64_t>(negative ? 0 - mantissa : mantissa);
+    return out;
+  }
+  if (*p != '.') return out;
+  const char* fraction = ++p;
+  while (p != end && is_digit(*p)) mantissa = mantissa * 10 + digit_value(*p++);
+  const auto frac_digits = p - fraction;
+  if (p != end || int_digits + frac_digits == 0 || int_digits + frac_digits > 19 ||
+      mantissa > (std::uint64_t{1} << 53) || frac_digits > 22) {
+    return out;
+  }
+  // Exact operands, one correctly rounded division: the same double a full parse gives.
+  const double v = static_cast<double>(mantissa) / kPowersOfTen[static_cast<std::size_t>(frac_digits)];
+  out.type = ColumnType::floating;
+  out.floating = negative ? -v : v;
+  return out;
+}
+
+// `t` is trimmed and not empty. Anything not recognised is a string; the caller then checks whether
+// it is a null marker, which keeps that check off the path of numbers and dates.
+ParsedValue classify_text(std::string_view t, bool numbers_allowed) {
+  ParsedValue out;
+  const char* p = t.data();
+  const char* end = p + t.size();
+  const char c = *p;
+  if (is_digit(c) || c == '+' || c == '-' || c == '.') {
+    const NumberScan s = scan_number(p, end);
+    if (s.complete(end)) {
+      if (numbers_allowed) classify_number(s, false, out);
+      return out;
+    }
+    if (is_digit(c)) {
+      // Dates only when the leading digits are followed by a date separator.
+      const auto n = static_cast<std::size_t>(s.int_digits);
+      if (n < t.size()) {
+        const char sep = t[n];
+        if (n == 4 && (sep == '-' || sep == '/')) {
+          parse_year_first(p, end, out);
+        } else if (n <= 2 && (sep == '/' || sep == '-' || sep == '.')) {
+          parse_day_or_month_first(p, end, out);
+        } else if (n <= 2 && sep == ' ') {
+          parse_day_month_name(p, end, out);
+        }
+      }
+    } else if (c != '.' && numbers_allowed && is_infinity_word(t.substr(1))) {
+      out.type = ColumnType::floating;
+      out.floating =
+          c == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    }
+    return out;
+  }
+  if (is_alpha(c)) {
+    if (boolean_value(t) >= 0) {
+      out.type = ColumnType::boolean;
+    } else if (is_infinity_word(t)) {
+      if (numbers_allowed) {
+        out.type = ColumnType::floating;
+        out.floating = std::numeric_limits<double>::infinity();
+      }
+    } else if (t.size() >= 10 && t[3] == ' ') {
+      parse_month_name_day(p, end, out);
+    }
+  }
+  return out;
+}
+
+ParsedValue classify_json_number(std::string_view t) {
+  ParsedValue out;
+  const NumberScan s = scan_number(t.data(), t.data() + t.size());
+  if (s.complete(t.data() + t.size())) classify_number(s, true, out);
+  return out;
+}
+
+// ---- rendering ----------------------------------------------------------------------------------
+
+void append_padded(std::string& out, std::int64_t value, int width) {
+  char buf[24];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value < 0 ? -value : value);
+  if (value < 0) out += '-';
+  for (auto n = ptr - buf; n < width; ++n) out += '0';
+  out.append(buf, ptr);
+}
+
+std::string iso_date(std::int64_t year, std::int64_t month, std::int64_t day) {
+  std::string out;
+  append_padded(out, year, 4);
+  out += '-';
+  append_padded(out, month, 2);
+  out += '-';
+  append_padded(out, day, 2);
+  return out;
+}
+
+std::string iso_date_from_key(std::int64_t key) {
+  return iso_date(key >> 9, (key >> 5) & 15, key & 31);
+}
+
+std::string iso_datetime(std::int64_t micros, bool utc) {
+  std::int64_t days = micros / kMicrosPerDay;
+  std::int64_t rest = micros % kMicrosPerDay;
+  if (rest < 0) {
+    rest += kMicrosPerDay;
+    --days;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  std::string out = iso_date(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                             static_cast<unsigned>(ymd.day()));
+  const std::int64_t seconds = rest / kMicrosPerSecond;
+  std::int64_t fraction = rest % kMicrosPerSecond;
+  out += 'T';
+  append_padded(out, seconds / 3600, 2);
+  out += ':';
+  append_padded(out, seconds / 60 % 60, 2);
+  out += ':';
+  append_padded(out, seconds % 60, 2);
+  if (fraction != 0) {
+    int width = 6;
+    while (fraction % 10 == 0) {
+      fraction /= 10;
+      --width;
+    }
+    out += '.';
+    append_padded(out, fraction, width);
+  }
+  if (utc) out += 'Z';
+  return out;
+}
+
+template <class T>
+std::string shortest(T value) {
+  char buf[32];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, ptr);
+}
+
+// Orders -0 before +0 so that which zero is the minimum cannot depend on the order values arrived.
+bool float_less(double a, double b) {
+  return a < b || (a == b && std::signbit(a) && !std::signbit(b));
+}
+
+bool settled_string(std::uint8_t votes, std::uint8_t kinds, std::uint16_t date_formats,
+                    std::uint8_t datetime_formats) {
+  if (votes & type_bit(ColumnType::string)) return true;
+  if (std::popcount(kinds) > 1) return true;  // e.g. JSON numbers and strings in one column
+  const int groups = ((votes & type_bit(ColumnType::boolean)) != 0) +
+                     ((votes & (type_bit(ColumnType::integer) | type_bit(ColumnType::floating))) != 0) +
+                     ((votes & type_bit(ColumnType::date)) != 0) +
+                     ((votes & type_bit(ColumnType::datetime)) != 0);
+  if (groups > 1) return true;
+  if ((votes & type_bit(ColumnType::date)) && date_formats == 0) return true;
+  if ((votes & type_bit(ColumnType::datetime)) && datetime_formats == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+// ---- public -------------------------------------------------------------------------------------
+
+std::string_view to_string(ColumnType type) {
+  switch (type) {
+    case ColumnType::null:
+      return "null";
+    case ColumnType::boolean:
+      return "boolean";
+    case ColumnType::integer:
+      return "integer";
+    case ColumnType::floating:
+      return "float";
+    case ColumnType::date:
+      return "date";
+    case ColumnType::datetime:
+      return "datetime";
+    case ColumnType::string:
+      return "string";
+  }
+  return "string";
+}
+
+bool is_null_marker(std::string_view text) {
+  return null_marker_trimmed(trim(text));
+}
+
+[[gnu::always_inline]] inline void ColumnInference::Distinct::add(std::uint64_t hash) {
+  const auto index = static_cast<std::size_t>(hash >> (64 - kPrecision));
+  // The guard bit caps the rank at 64 - kPrecision + 1 when the remaining bits are all zero.
+  const std::uint64_t rest = (hash << kPrecision) | (std::uint64_t{1} << (kPrecision - 1));
+  const auto rank = static_cast<std::uint8_t>(std::countl_zero(rest) + 1);
+  if (rank > registers_[index]) registers_[index] = rank;
+  if (!exact_overflow_) insert_exact(hash);
+}
+
+void ColumnInference::Distinct::insert_exact(std::uint64_t hash) {
+  const std::uint64_t key = hash != 0 ? hash : 1;  // 0 marks an empty slot
+  std::size_t slot = static_cast<std::size_t>(key) & (kExactSlots - 1);
+  while (exact_[slot] != 0) {
+    if (exact_[slot] == key) return;
+    slot = (slot + 1) & (kExactSlots - 1);
+  }
+  if (exact_size_ == kExactLimit) {
+    exact_overflow_ = true;
+    return;
+  }
+  exact_[slot] = key;
+  ++exact_size_;
+}
+
+void ColumnInference::Distinct::merge(const Distinct& other) {
+  for (std::size_t i = 0; i < kRegisters; ++i) registers_[i] = std::max(registers_[i], other.registers_[i]);
+  if (exact_overflow_) return;
+  if (other.exact_overflow_) {
+    exact_overflow_ = true;
+    return;
+  }
+  for (const std::uint64_t key : other.exact_) {
+    if (key != 0) insert_exact(key);
+    if (exact_overflow_) return;
+  }
+}
+
+std::uint64_t ColumnInference::Distinct::estimate() const {
+  if (!exact_overflow_) return exact_size_;
+  double sum = 0;
+  unsigned zeros = 0;
+  for (const std::uint8_t r : registers_) {
+    sum += 1.0 / static_cast<double>(std::uint64_t{1} << r);
+    zeros += r == 0;
+  }
+  constexpr double m = static_cast<double>(kRegisters);
+  const double alpha = 0.7213 / (1.0 + 1.079 / m);
+  double estimate = alpha * m * m / sum;
+  // The raw estimate is biased upward while many registers are empty; linear counting is not.
+  if (estimate <= 2.5 * m && zeros != 0) estimate = m * std::log(m / zeros);
+  // The exact set overflowed, so there are more than kExactLimit values whatever the sketch says.
+  return std::max<std::uint64_t>(static_cast<std::uint64_t>(std::llround(estimate)), kExactLimit + 1);
+}
+
+// The fast path: CSV text that is a plain number, an ISO date, or a value in a column already
+// settled on string. It updates the state directly; everything else goes to add_general().
+void ColumnInference::add(std::string_view value, ValueKind kind) {
+  ++count_;
+  if (kind != ValueKind::text) [[unlikely]] {
+    add_general(value, kind);
+    return;
+  }
+  std::string_view t = value;
+  // One comparison per end rules out the blanks; the rare control byte just takes the slow trim.
+  if (t.empty() || static_cast<unsigned char>(t.front()) <= ' ' ||
+      static_cast<unsigned char>(t.back()) <= ' ') [[unlikely]] {
+    t = trim(t);
+    if (t.empty()) {
+      ++null_count_;
+      return;
+    }
+  }
+  if (settled_string_) {
+    if (null_marker_trimmed(t)) {
+      ++null_count_;
+      return;
+    }
+    distinct_.add(hash_bytes(t));
+    return;
+  }
+  const Quick q = quick_classify(t);
+  if (q.type == ColumnType::null) {
+    add_general(t, kind);
+    return;
+  }
+  distinct_.add(hash_bytes(t));
+  constexpr std::uint8_t kText = kind_bit(ValueKind::text);
+  const std::uint8_t bit = type_bit(q.type);
+  bool changed = (votes_ & bit) == 0 || (kinds_ & kText) == 0;
+  votes_ |= bit;
+  kinds_ |= kText;
+  switch (q.type) {
+    case ColumnType::integer:
+      int_min_ = std::min(int_min_, q.integer);
+      int_max_ = std::max(int_max_, q.integer);
+      break;
+    case ColumnType::floating:
+      if (float_less(q.floating, float_min_)) float_min_ = q.floating;
+      if (float_less(float_max_, q.floating)) float_max_ = q.floating;
+      break;
+    default:  // an ISO date
+      changed |= (date_formats_ & (1u << kYmdDash)) != date_formats_;
+      date_formats_ &= 1u << kYmdDash;
+      date_min_[kYmdDash] = std::min(date_min_[kYmdDash], q.integer);
+      date_max_[kYmdDash] = std::max(date_max_[kYmdDash], q.integer);
+      break;
+  }
+  if (changed) update_settled();
+}
+
+void ColumnInference::add_general(std::string_view value, ValueKind kind) {
+  if (kind == ValueKind::null) {
+    ++null_count_;
+    return;
+  }
+  const std::string_view t = trim(value);
+  const bool textual = kind == ValueKind::text || kind == ValueKind::string;
+  if (settled_string_) {
+    if (textual && null_marker_trimmed(t)) {
+      ++null_count_;
+      return;
+    }
+    distinct_.add(hash_bytes(t));
+    return;
+  }
+  ParsedValue parsed;
+  switch (kind) {
+    case ValueKind::text:
+    case ValueKind::string:
+      if (t.empty()) {
+        ++null_count_;
+        return;
+      }
+      // A JSON string that looks numeric stays a string: its producer chose to quote it.
+      parsed = classify_text(t, kind == ValueKind::text);
+      if (parsed.type == ColumnType::string && null_marker_trimmed(t)) {
+        ++null_count_;
+        return;
+      }
+      break;
+    case ValueKind::boolean:
+      parsed.type = ColumnType::boolean;
+      break;
+    case ValueKind::number:
+      parsed = classify_json_number(t);
+      break;
+    case ValueKind::null:
+    case ValueKind::array:
+      break;
+  }
+  distinct_.add(hash_bytes(t));
+  vote(parsed, kind);
+}
+
+void ColumnInference::vote(const ParsedValue& v, ValueKind kind) {
+  // The settled-string test runs only when the evidence changes shape, not for every value.
+  bool changed = false;
+  if (const auto kinds = static_cast<std::uint8_t>(kinds_ | kind_bit(kind)); kinds != kinds_) {
+    kinds_ = kinds;
+    changed = true;
+  }
+  if (const auto votes = static_cast<std::uint8_t>(votes_ | type_bit(v.type)); votes != votes_) {
+    votes_ = votes;
+    changed = true;
+  }
+  switch (v.type) {
+    case ColumnType::integer:
+      int_min_ = std::min(int_min_, v.integer);
+      int_max_ = std::max(int_max_, v.integer);
+      break;
+    case ColumnType::floating:
+      if (float_less(v.floating, float_min_)) float_min_ = v.floating;
+      if (float_less(float_max_, v.floating)) float_max_ = v.floating;
+      break;
+    case ColumnType::date:
+      changed |= (date_formats_ & v.formats) != date_formats_;
+      date_formats_ &= v.formats;
+      for (unsigned rest = v.formats; rest != 0; rest &= rest - 1) {
+        const auto f = static_cast<std::size_t>(std::countr_zero(rest));
+        const std::int64_t key = v.readings[kDateReading[f]];
+        date_min_[f] = std::min(date_min_[f], key);
+        date_max_[f] = std::max(date_max_[f], key);
+      }
+      break;
+    case ColumnType::datetime:
+      changed |= (datetime_formats_ & v.formats) != datetime_formats_;
+      datetime_formats_ &= static_cast<std::uint8_t>(v.formats);
+      datetime_parts_seen_ |= v.parts;
+      datetime_parts_missing_ |= static_cast<std::uint8_t>(~v.parts & kAllParts);
+      for (unsigned rest = v.formats; rest != 0; rest &= rest - 1) {
+        const auto f = static_cast<std::size_t>(std::countr_zero(rest));
+        const std::int64_t micros = v.readings[kDateTimeReading[f]];
+        datetime_min_[f] = std::min(datetime_min_[f], micros);
+        datetime_max_[f] = std::max(datetime_max_[f], micros);
+      }
+      break;
+    case ColumnType::null:
+    case ColumnType::boolean:
+    case ColumnType::string:
+      break;
+  }
+  if (changed) update_settled();
+}
+
+void ColumnInference::update_settled() {
+  settled_string_ = settled_string(votes_, kinds_, date_formats_, datetime_formats_);
+}
+
+void ColumnInference::merge(const ColumnInference& other) {
+  count_ += other.count_;
+  null_count_ += other.null_count_;
+  kinds_ |= other.kinds_;
+  votes_ |= other.votes_;
+  date_formats_ &= other.date_formats_;
+  datetime_formats_ &= other.datetime_formats_;
+  datetime_parts_seen_ |= other.datetime_parts_seen_;
+  datetime_parts_missing_ |= other.datetime_parts_missing_;
+  int_min_ = std::min(int_min_, other.int_min_);
+  int_max_ = std::max(int_max_, other.int_max_);
+  if (float_less(other.float_min_, float_min_)) float_min_ = other.float_min_;
+  if (float_less(float_max_, other.float_max_)) float_max_ = other.float_max_;
+  for (std::size_t f = 0; f < date_min_.size(); ++f) {
+    date_min_[f] = std::min(date_min_[f], other.date_min_[f]);
+    date_max_[f] = std::max(date_max_[f], other.date_max_[f]);
+  }
+  for (std::size_t f = 0; f < datetime_min_.size(); ++f) {
+    datetime_min_[f] = std::min(datetime_min_[f], other.datetime_min_[f]);
+    datetime_max_[f] = std::max(datetime_max_[f], other.datetime_max_[f]);
+  }
+  distinct_.merge(other.distinct_);
+  // Either side may have settled on string before seeing the evidence the other holds.
+  settled_string_ = settled_string_ || other.settled_string_;
+  if (!settled_string_) update_settled();
+}
+
+ColumnStats ColumnInference::finish() const {
+  ColumnStats stats;
+  stats.count = count_;
+  stats.null_count = null_count_;
+  stats.distinct_estimate = distinct_.estimate();
+  if (votes_ == 0) return stats;
+  stats.type = ColumnType::string;
+  if (settled_string_) return stats;
+
+  const std::uint8_t integer = type_bit(ColumnType::integer);
+  const std::uint8_t floating = type_bit(ColumnType::floating);
+  if (votes_ == type_bit(ColumnType::boolean)) {
+    stats.type = ColumnType::boolean;
+  } else if (votes_ == integer) {
+    stats.type = ColumnType::integer;
+    stats.min = shortest(int_min_);
+    stats.max = shortest(int_max_);
+  } else if ((votes_ & ~(integer | floating)) == 0) {
+    stats.type = ColumnType::floating;
+    const bool have_int = votes_ & integer;
+    // long double holds every int64 and every double exactly, so the comparison is exact and an
+    // integer bound is reported with all its digits.
+    const auto as_long = [](auto v) { return static_cast<long double>(v); };
+    stats.min =
+        have_int && as_long(int_min_) <= as_long(float_min_) ? shortest(int_min_) : shortest(float_min_);
+    stats.max =
+        have_int && as_long(int_max_) >= as_long(float_max_) ? shortest(int_max_) : shortest(float_max_);
+  } else if (votes_ == type_bit(ColumnType::date)) {
+    if (std::popcount(date_formats_) == 1) {
+      const auto f = static_cast<std::size_t>(std::countr_zero(date_formats_));
+      stats.type = ColumnType::date;
+      stats.date_format = std::string(kDateFormatText[f]);
+      stats.min = iso_date_from_key(date_min_[f]);
+      stats.max = iso_date_from_key(date_max_[f]);
+    }
+  } else if (votes_ == type_bit(ColumnType::datetime)) {
+    if (std::popcount(datetime_formats_) == 1) {
+      const auto f = static_cast<std::size_t>(std::countr_zero(datetime_formats_));
+      stats.type = ColumnType::datetime;
+      std::string format(kDateTimeFormatText[f]);
+      if (datetime_parts_seen_ & kSeconds) format += ":%S";
+      if (datetime_parts_seen_ & kFraction) format += ".%f";
+      if (datetime_parts_seen_ & kOffset) format += "%z";
+      stats.date_format = std::move(format);
+      const bool utc = !(datetime_parts_missing_ & kOffset);
+      stats.min = iso_datetime(datetime_min_[f], utc);
+      stats.max = iso_datetime(datetime_max_[f], utc);
+    }
+  }
+  return stats;
+}
+
+boost::json::value ColumnInference::typed_value(std::string_view value, ValueKind kind,
+                                                const ColumnStats& stats) const {
+  if (kind == ValueKind::null) return nullptr;
+  const std::string_view t = trim(value);
+  if ((kind == ValueKind::text || kind == ValueKind::string) && null_marker_trimmed(t)) return nullptr;
+  switch (stats.type) {
+    case ColumnType::boolean:
+      if (const int b = boolean_value(t); b >= 0) return b == 1;
+      break;
+    case ColumnType::integer:
+    case ColumnType::floating: {
+      // Only text and JSON numbers: a numeric-looking JSON string never made the column numeric.
+      if (kind != ValueKind::text && kind != ValueKind::number) break;
+      ParsedValue parsed;
+      if (kind == ValueKind::number) {
+        parsed = classify_json_number(t);
+      } else if (!t.empty()) {
+        parsed = classify_text(t, true);
+      }
+      if (parsed.type == ColumnType::integer) return parsed.integer;
+      if (parsed.type == ColumnType::floating && stats.type == ColumnType::floating &&
+          std::isfinite(parsed.floating)) {
+        return parsed.floating;
+      }
+      break;
+    }
+    case ColumnType::null:
+    case ColumnType::date:
+    case ColumnType::datetime:
+    case ColumnType::string:
+      break;
+  }
+  return boost::json::string(boost::json::string_view(value.data(), value.size()));
+}
+
+}  // namespace gdp::ingest

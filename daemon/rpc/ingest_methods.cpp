@@ -1,0 +1,42 @@
+// snapshot: the first look at a user's data. The file is read on the worker pool, so a 1 GB
+// scan never stalls the replies and events of other clients.
+#include "daemon/daemon.h"
+#include "daemon/ingest/snapshot.h"
+#include "daemon/log.h"
+#include "daemon/rpc/methods.h"
+#include "daemon/worker_pool.h"
+
+namespace gdp {
+
+boost::asio::awaitable<proto::SnapshotResult> IngestMethods::snapshot(proto::SnapshotParams params,
+                                                                      CallContext&) {
+  if (params.path.empty() || params.path.front() != '/') {
+    throw RpcError(ErrorCode::InvalidParams, "path must be absolute (gdp resolves it for you)",
+                   {{"field", "path"}});
+  }
+  ingest::SnapshotOptions options;
+  options.method = params.method.value_or(proto::ExtractionMethod::random);
+  options.stratify_by = params.stratify_by;
+  options.seed = params.seed;
+  if (params.seed && (*params.seed < 0 || *params.seed >= (std::int64_t{1} << 53))) {
+    throw RpcError(ErrorCode::InvalidParams, "seed must be between 0 and 2^53 - 1", {{"field", "seed"}});
+  }
+  if (params.sample_size) {
+    if (*params.sample_size < 1 || *params.sample_size > 100000) {
+      throw RpcError(ErrorCode::InvalidParams, "sample_size must be between 1 and 100000",
+                     {{"field", "sample_size"}});
+    }
+    options.sample_size = static_cast<std::size_t>(*params.sample_size);
+  }
+  options.max_bytes = core_.config.max_input_bytes;
+  options.allow_large = params.allow_large.value_or(false);
+  const auto started = std::chrono::steady_clock::now();
+  auto work = [path = params.path, options] { return ingest::build_snapshot(path, options); };
+  auto snap = co_await run_blocking(*core_.workers, std::move(work));
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  GDP_LOG(info) << "snapshot of " << params.path << ": " << snap.total_rows << " rows, "
+                << snap.columns.size() << " columns in " << elapsed << " s";
+  co_return proto::SnapshotResult{std::move(snap), elapsed};
+}
+
+}  // namespace gdp

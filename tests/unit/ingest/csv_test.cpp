@@ -1,0 +1,588 @@
+// The CSV reader: dialect sniffing, RFC 4180 scanning with its lenient corners, what gets reported
+// as malformed, and the chunking support that lets a big file be scanned in pieces on several
+// threads with exactly the records one pass gives.
+#include "daemon/ingest/csv.h"
+
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace gdp::ingest;
+
+namespace {
+
+struct Row {
+  std::uint64_t line = 0;
+  std::uint64_t offset = 0;
+  std::vector<std::string> values;
+  bool operator==(const Row&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Row& row) {
+  os << "{line " << row.line << ", offset " << row.offset << ":";
+  for (const auto& v : row.values) os << " [" << v << "]";
+  return os << "}";
+}
+
+struct Problem {
+  std::uint64_t line = 0;
+  std::uint64_t offset = 0;
+  std::string reason;
+  bool operator==(const Problem&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Problem& p) {
+  return os << "{line " << p.line << ", offset " << p.offset << ": " << p.reason << "}";
+}
+
+class Collect : public RecordSink {
+ public:
+  void record(const RecordView& r) override {
+    Row row{r.line, r.offset, {}};
+    for (const auto& f : r.fields) {
+      if (!f.name.empty() || f.kind != ValueKind::text) bad_field_ = true;
+      row.values.emplace_back(f.value);
+    }
+    rows.push_back(std::move(row));
+  }
+  void malformed(Malformed m) override { problems.push_back({m.line, m.offset, std::move(m.reason)}); }
+
+  std::vector<Row> rows;
+  std::vector<Problem> problems;
+  bool bad_field_ = false;
+};
+
+struct Parsed {
+  CsvDialect dialect;
+  std::vector<Row> rows;
+  std::vector<Problem> problems;
+};
+
+// Sniffs the dialect from the whole text and scans it in one piece, as a small file would be.
+Parsed parse(std::string_view text) {
+  Parsed out;
+  out.dialect = detect_csv_dialect(text, true);
+  Collect sink;
+  const auto stop =
+      scan_csv(text, out.dialect.data_offset, text.size(), out.dialect.data_line, out.dialect, sink);
+  CHECK(stop.offset == text.size());
+  CHECK_FALSE(sink.bad_field_);
+  out.rows = std::move(sink.rows);
+  out.problems = std::move(sink.problems);
+  return out;
+}
+
+std::vector<std::vector<std::string>> values_of(const std::vector<Row>& rows) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& r : rows) out.push_back(r.values);
+  return out;
+}
+
+using Table = std::vector<std::vector<std::string>>;
+using Names = std::vector<std::string>;
+
+struct Pieces {
+  std::vector<Row> rows;
+  std::vector<Problem> problems;
+  bool rescanned = false;  // a piece's start was not a real record start
+};
+
+// Scans `data` the way the snapshot builder does: cut at `cuts`, each cut moved to a record start
+// by its quote parity, each piece scanned on its own; then, as csv.h describes, a piece whose
+// predecessor really stopped elsewhere is scanned again from there.
+Pieces scan_in_pieces(std::string_view data, const CsvDialect& dialect, std::vector<std::size_t> cuts) {
+  const std::size_t first = dialect.data_offset;
+  std::vector<std::size_t> starts{first};
+  std::vector<std::uint64_t> lines{dialect.data_line};
+  std::sort(cuts.begin(), cuts.end());
+  for (auto cut : cuts) {
+    cut = std::clamp(cut, first, data.size());
+    const auto before = count_structure(data.substr(first, cut - first));
+    const auto start = next_record_start(data, cut, before.quotes % 2 == 1);
+    if (start <= starts.back() || start >= data.size()) continue;
+    starts.push_back(start);
+    lines.push_back(dialect.data_line + count_structure(data.substr(first, start - first)).newlines);
+  }
+  // Every piece first, as threads would...
+  std::vector<Collect> sinks(starts.size());
+  std::vector<ScanStop> stops(starts.size());
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const auto end = i + 1 < starts.size() ? starts[i + 1] : data.size();
+    stops[i] = scan_csv(data, starts[i], end, lines[i], dialect, sinks[i]);
+  }
+  // ...then the merge, in order, checking each piece began where the previous one stopped.
+  Pieces out;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    if (i > 0 && stops[i - 1].offset != starts[i]) {
+      out.rescanned = true;
+      const auto end = i + 1 < starts.size() ? starts[i + 1] : data.size();
+      sinks[i] = Collect{};
+      stops[i] = scan_csv(data, stops[i - 1].offset, end, stops[i - 1].line, dialect, sinks[i]);
+    }
+    out.rows.insert(out.rows.end(), sinks[i].rows.begin(), sinks[i].rows.end());
+    out.problems.insert(out.problems.end(), sinks[i].problems.begin(), sinks[i].problems.end());
+  }
+  return out;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+// ---- csv-spectrum ------------------------------------------------------------------------------
+
+TEST_CASE("every csv-spectrum file parses to exactly its JSON", "[csv]") {
+  const std::filesystem::path root = std::filesystem::path(GDP_TEST_DATA) / "csv-spectrum";
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root / "csvs")) {
+    const auto name = entry.path().stem().string();
+    INFO(name);
+    const auto csv = read_file(entry.path());
+    const auto expected = boost::json::parse(read_file(root / "json" / (name + ".json"))).as_array();
+    const auto got = parse(csv);
+    CHECK(got.problems.empty());
+    CHECK(got.dialect.delimiter == ',');
+    REQUIRE(got.dialect.has_header);
+    REQUIRE(got.rows.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const auto& object = expected[i].as_object();
+      Names keys;
+      Names values;
+      for (const auto& kv : object) {
+        keys.emplace_back(kv.key());
+        values.emplace_back(kv.value().as_string());
+      }
+      CHECK(got.dialect.header == keys);
+      CHECK(got.rows[i].values == values);
+    }
+    ++files;
+  }
+  CHECK(files == 11);
+}
+
+// ---- dialect -----------------------------------------------------------------------------------
+
+TEST_CASE("each delimiter is detected and split on", "[csv]") {
+  for (const char d : {',', ';', '|', '\t'}) {
+    INFO("delimiter " << static_cast<int>(d));
+    const std::string sep(1, d);
+    const auto got = parse("name" + sep + "age" + sep + "city\nAnn" + sep + "31" + sep + "Oslo\nBob" + sep +
+                           "42" + sep + "Rome\n");
+    CHECK(got.dialect.delimiter == d);
+    CHECK(got.dialect.header == Names{"name", "age", "city"});
+    CHECK(values_of(got.rows) == Table{{"Ann", "31", "Oslo"}, {"Bob", "42", "Rome"}});
+    CHECK(got.problems.empty());
+  }
+}
+
+TEST_CASE("the delimiter is the one with a steady count outside quotes", "[csv]") {
+  SECTION("commas inside values of a semicolon file") {
+    const auto got = parse("price;label\n1,5;\"a;b\"\n2,25;c, d\n3,75;e\n");
+    CHECK(got.dialect.delimiter == ';');
+    CHECK(values_of(got.rows) == Table{{"1,5", "a;b"}, {"2,25", "c, d"}, {"3,75", "e"}});
+  }
+  SECTION("ties go to the comma, then tab, semicolon, pipe") {
+    CHECK(detect_csv_dialect("x,y;z\n1,2;3\n", true).delimiter == ',');
+    CHECK(detect_csv_dialect("x\ty;z\n1\t2;3\n", true).delimiter == '\t');
+    CHECK(detect_csv_dialect("x|y;z\n1|2;3\n", true).delimiter == ';');
+  }
+  SECTION("no delimiter at all: comma and one column") {
+    const auto got = parse("name\nAnn\nBob\n");
+    CHECK(got.dialect.delimiter == ',');
+    CHECK(got.dialect.header == Names{"name"});
+    CHECK(values_of(got.rows) == Table{{"Ann"}, {"Bob"}});
+  }
+}
+
+TEST_CASE("a header is a row of distinct text names over data that looks different", "[csv]") {
+  SECTION("numbers in the first row: no header") {
+    const auto got = parse("1,2,3\n4,5,6\n");
+    CHECK_FALSE(got.dialect.has_header);
+    CHECK(got.dialect.header == Names{"column_1", "column_2", "column_3"});
+    CHECK(got.dialect.data_offset == 0);
+    CHECK(got.dialect.data_line == 1);
+    CHECK(got.rows == std::vector<Row>{{1, 0, {"1", "2", "3"}}, {2, 6, {"4", "5", "6"}}});
+  }
+  SECTION("text over numbers: a header") {
+    const auto got = parse("id,name\n1,Ann\n2,Bob\n");
+    CHECK(got.dialect.has_header);
+    CHECK(got.dialect.header == Names{"id", "name"});
+    CHECK(got.dialect.data_offset == 8);
+    CHECK(got.dialect.data_line == 2);
+    CHECK(got.rows.front() == Row{2, 8, {"1", "Ann"}});
+  }
+  SECTION("text over text: a header") {
+    CHECK(detect_csv_dialect("name,city\nAnn,Oslo\nBob,Rome\n", true).has_header);
+  }
+  SECTION("a header row alone") {
+    const auto d = detect_csv_dialect("name,city\n", true);
+    CHECK(d.has_header);
+    CHECK(d.header == Names{"name", "city"});
+  }
+  SECTION("dates, booleans, empty or repeated names in the first row: no header") {
+    CHECK_FALSE(detect_csv_dialect("2024-01-01,x\n2024-01-02,y\n", true).has_header);
+    CHECK_FALSE(detect_csv_dialect("31/01/2024 10:00,x\n01/02/2024 11:00,y\n", true).has_header);
+    CHECK_FALSE(detect_csv_dialect("true,x\nfalse,y\n", true).has_header);
+    CHECK_FALSE(detect_csv_dialect("a,,c\n1,2,3\n", true).has_header);
+    CHECK_FALSE(detect_csv_dialect("a,a\n1,2\n", true).has_header);
+  }
+  SECTION("a column mixing text and numbers below a text row: the row is data") {
+    const auto d = detect_csv_dialect("Ann,x7\nBob,12\nCid,y9\n", true);
+    CHECK_FALSE(d.has_header);
+    CHECK(d.header == Names{"column_1", "column_2"});
+  }
+  SECTION("names are trimmed; blank and repeated ones made unique") {
+    const auto d = detect_csv_dialect(" id , ,id,column_2\n1,2,3,4\n", true);
+    CHECK(d.has_header);
+    CHECK(d.header == Names{"id", "column_2", "id_2", "column_2_2"});
+  }
+  SECTION("a header in a file with no newline at the end of the head is still found") {
+    const auto d = detect_csv_dialect("id,name\n1,Ann\n2,B", false);
+    CHECK(d.has_header);
+    CHECK(d.header == Names{"id", "name"});
+  }
+}
+
+TEST_CASE("a UTF-8 byte order mark is skipped", "[csv]") {
+  const auto got = parse(
+      "\xEF\xBB\xBF"
+      "a,b\n1,2\n");
+  CHECK(got.dialect.bom);
+  CHECK(got.dialect.encoding == Encoding::utf8);
+  CHECK(got.dialect.header == Names{"a", "b"});
+  CHECK(got.dialect.data_offset == 7);
+  CHECK(got.rows == std::vector<Row>{{2, 7, {"1", "2"}}});
+}
+
+TEST_CASE("Latin-1 is detected and converted to UTF-8", "[csv]") {
+  SECTION("in data and header") {
+    const auto got = parse("caf\xE9,city\nna\xEFve,Z\xFCrich\nplain,Oslo\n");
+    CHECK(got.dialect.encoding == Encoding::latin1);
+    CHECK(got.dialect.header == Names{"café", "city"});
+    CHECK(values_of(got.rows) == Table{{"naïve", "Zürich"}, {"plain", "Oslo"}});
+    CHECK(got.problems.empty());
+  }
+  SECTION("in a quoted field with a doubled quote") {
+    const auto got = parse("a,b\n1,\"caf\xE9 \"\"noir\"\"\"\n");
+    CHECK(values_of(got.rows) == Table{{"1", "café \"noir\""}});
+  }
+  SECTION("valid UTF-8, even cut at the end of the head, stays UTF-8") {
+    CHECK(detect_csv_dialect("a,b\n1,caf\xC3\xA9\n", true).encoding == Encoding::utf8);
+    CHECK(detect_csv_dialect("a,b\n1,caf\xC3", false).encoding == Encoding::utf8);
+    CHECK(detect_csv_dialect("a,b\n1,caf\xC3", true).encoding == Encoding::latin1);
+  }
+}
+
+TEST_CASE("looks_delimited tells delimited data from prose", "[csv]") {
+  CHECK(looks_delimited("a,b,c\n1,2,3\n4,5,6\n", true));
+  CHECK(looks_delimited("a\tb\n1\t2\n3\t4\n", true));
+  CHECK(
+      looks_delimited("\xEF\xBB\xBF"
+                      "a|b\n1|2\n",
+                      true));
+  CHECK_FALSE(
+      looks_delimited("Dear Ann,\nthe meeting is on Monday, at noon, in room 4.\nSee you there.\n"
+                      "Regards, and thanks again,\nBob\n",
+                      true));
+  CHECK_FALSE(looks_delimited("just one line, with a comma\n", true));
+  CHECK_FALSE(looks_delimited("", true));
+}
+
+// ---- scanning ----------------------------------------------------------------------------------
+
+TEST_CASE("CRLF line ends are not data; a lone CR is", "[csv]") {
+  const auto got = parse("a,b\r\n1,2\r\n3,x\ry\r\n4,\"q\r\n\"\r\n5,\r\n");
+  CHECK(got.rows ==
+        std::vector<Row>{
+            {2, 5, {"1", "2"}}, {3, 10, {"3", "x\ry"}}, {4, 17, {"4", "q\r\n"}}, {6, 26, {"5", ""}}});
+  CHECK(got.problems.empty());
+}
+
+TEST_CASE("blank lines are not records, wherever they are", "[csv]") {
+  const auto got = parse("\n\na,b\n1,2\n\n\r\n3,4\n\n\r\n\n");
+  CHECK(got.dialect.header == Names{"a", "b"});
+  CHECK(got.rows == std::vector<Row>{{4, 6, {"1", "2"}}, {7, 13, {"3", "4"}}});
+  CHECK(got.problems.empty());
+  CHECK(parse("a,b\n1,2").rows.size() == 1);
+  CHECK(parse("a,b\n1,2\r").rows == std::vector<Row>{{2, 4, {"1", "2"}}});
+}
+
+TEST_CASE("quoting is RFC 4180, with the usual lenient corners", "[csv]") {
+  SECTION("delimiters, doubled quotes and newlines inside quotes") {
+    const auto got = parse("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n\"\",\"\"\"\"\n");
+    CHECK(values_of(got.rows) == Table{{"x,y", "say \"hi\""}, {"", "\""}});
+  }
+  SECTION("a quote inside an unquoted field is an ordinary character") {
+    const auto got = parse("name,height\nBob,5'11\"\nAl,6'0\"\n");
+    CHECK(values_of(got.rows) == Table{{"Bob", "5'11\""}, {"Al", "6'0\""}});
+    CHECK(got.problems.empty());
+  }
+  SECTION("text after a closing quote is kept, and is no problem") {
+    const auto got = parse("a,b\n\"ab\"c,d\n\"ab\"c\"d,e\",f\n");
+    CHECK(values_of(got.rows) == Table{{"abc", "d"}, {"abcd,e", "f"}});
+    CHECK(got.problems.empty());
+  }
+}
+
+TEST_CASE("embedded newlines keep later line numbers and offsets right", "[csv]") {
+  const std::string text = "a,b\n1,\"x\ny\r\nz\"\n2,w\n3,\"p\nq\"\n4,5\n";
+  const auto got = parse(text);
+  CHECK(got.rows ==
+        std::vector<Row>{
+            {2, 4, {"1", "x\ny\r\nz"}}, {5, 15, {"2", "w"}}, {6, 19, {"3", "p\nq"}}, {8, 27, {"4", "5"}}});
+  CHECK(text.substr(27, 3) == "4,5");
+}
+
+TEST_CASE("a record with the wrong field count is reported, not emitted", "[csv]") {
+  const auto got = parse("a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n");
+  CHECK(got.rows == std::vector<Row>{{2, 6, {"1", "2", "3"}}, {5, 24, {"10", "11", "12"}}});
+  CHECK(got.problems ==
+        std::vector<Problem>{{3, 12, "expected 3 fields, found 2"}, {4, 16, "expected 3 fields, found 4"}});
+
+  SECTION("without a header the first record sets the count") {
+    const auto no_header = parse("1,2\n3\n4,5\n");
+    CHECK(no_header.problems == std::vector<Problem>{{2, 4, "expected 2 fields, found 1"}});
+  }
+  SECTION("one column") {
+    const auto one = parse("name\nAnn\nBob,Cid\n");
+    CHECK(one.dialect.delimiter == ',');
+    CHECK(one.problems == std::vector<Problem>{{3, 9, "expected 1 field, found 2"}});
+  }
+}
+
+TEST_CASE("a quote still open at the end of the data is reported", "[csv]") {
+  SECTION("opened on the record's line") {
+    const auto got = parse("a,b\n1,2\n3,\"open\n4,5\n");
+    CHECK(got.rows == std::vector<Row>{{2, 4, {"1", "2"}}});
+    CHECK(got.problems == std::vector<Problem>{{3, 8, "unterminated quote starting at line 3"}});
+  }
+  SECTION("opened on a later line of a multi-line record") {
+    const auto got = parse("a,b\n\"x\ny\",\"never\nclosed\n");
+    CHECK(got.rows.empty());
+    CHECK(got.problems == std::vector<Problem>{{2, 4, "unterminated quote starting at line 3"}});
+  }
+}
+
+TEST_CASE("invalid UTF-8 in a UTF-8 file is reported with its byte offset", "[csv]") {
+  // The BOM makes the file UTF-8 whatever follows (without it, this head would read as Latin-1).
+  const std::string text =
+      "\xEF\xBB\xBF"
+      "a,b\n1,\xC3\xA9\n2,x\xFFy\n3,\"\xE2\x82\n\"\n4,\xE2\x82\xAC\n";
+  const auto got = parse(text);
+  CHECK(got.dialect.encoding == Encoding::utf8);
+  CHECK(got.rows == std::vector<Row>{{2, 7, {"1", "é"}}, {6, 26, {"4", "€"}}});
+  CHECK(got.problems == std::vector<Problem>{{3, 12, "invalid UTF-8 at byte offset 15"},
+                                             {4, 18, "invalid UTF-8 at byte offset 21"}});
+}
+
+TEST_CASE("scan_csv reads only the records starting in its range, offsets shifted by base_offset", "[csv]") {
+  const std::string text = "a,b\n1,\"x\ny\"\n2,3\n4,5\n";
+  const auto d = detect_csv_dialect(text, true);
+  Collect sink;
+  // [4, 13) holds the starts of the first two data records; the second runs on to 16.
+  const auto stop = scan_csv(text, 4, 13, 2, d, sink, 1000);
+  CHECK(sink.rows == std::vector<Row>{{2, 1004, {"1", "x\ny"}}, {4, 1012, {"2", "3"}}});
+  CHECK(stop.offset == 16);
+  CHECK(stop.line == 5);
+  // Nothing starts in an empty range.
+  Collect none;
+  const auto same = scan_csv(text, 16, 16, 5, d, none);
+  CHECK(none.rows.empty());
+  CHECK(same.offset == 16);
+  CHECK(same.line == 5);
+}
+
+TEST_CASE("long records and fields cross the scanner's 64-byte blocks intact", "[csv]") {
+  std::string text = "a,b,c\n";
+  Table expected;
+  for (std::size_t len : {0U, 1U, 63U, 64U, 65U, 127U, 128U, 200U, 1000U}) {
+    const std::string plain(len, 'p');
+    std::string quoted(len, 'q');
+    if (len > 3) quoted[len / 2] = '\n';
+    std::string high;
+    for (std::size_t i = 0; i < len; ++i) high += "\xC3\xA9";
+    text += plain + ",\"" + quoted + "\"," + high + "\n";
+    expected.push_back({plain, quoted, high});
+  }
+  const auto got = parse(text);
+  CHECK(got.problems.empty());
+  CHECK(values_of(got.rows) == expected);
+}
+
+// ---- chunking ----------------------------------------------------------------------------------
+
+TEST_CASE("count_structure counts quotes and newlines", "[csv]") {
+  CHECK(count_structure("").quotes == 0);
+  const auto small = count_structure("a,\"b\"\n\"\"\n");
+  CHECK(small.quotes == 4);
+  CHECK(small.newlines == 2);
+  // Long enough for the vector counters to be emptied several times, with an odd tail.
+  std::string big;
+  for (int i = 0; i < 5000; ++i) big += "x\"\n\"\n\n,";
+  big += "\"\n\"";
+  const auto counts = count_structure(big);
+  CHECK(counts.quotes == 10002);
+  CHECK(counts.newlines == 15001);
+}
+
+TEST_CASE("next_record_start finds the next record start from a quote parity", "[csv]") {
+  const std::string text = "a,b\n1,\"x\ny\"\n2,3\n";
+  CHECK(next_record_start(text, 0, false) == 0);
+  CHECK(next_record_start(text, 4, false) == 4);
+  CHECK(next_record_start(text, 2, false) == 4);
+  CHECK(next_record_start(text, 8, true) == 12);   // inside the quoted field
+  CHECK(next_record_start(text, 10, true) == 12);  // at the closing quote
+  CHECK(next_record_start(text, 13, false) == 16);
+  CHECK(next_record_start(text, 16, false) == 16);
+  CHECK(next_record_start(text, 99, false) == 16);
+  // Quotes and newlines across many blocks.
+  std::string long_quoted = "\"";
+  for (int i = 0; i < 50; ++i) long_quoted += "line\n \"\" ,";
+  long_quoted += "\"\nnext\n";
+  CHECK(next_record_start(long_quoted, 1, true) == long_quoted.size() - 5);
+  CHECK(next_record_start(long_quoted, 300, true) == long_quoted.size() - 5);
+}
+
+TEST_CASE("pieces misled by a literal quote are put right by rescanning from the real stop", "[csv]") {
+  // Each literal quote flips the parity, so cuts land on newlines inside the quoted fields.
+  std::string text = "name,height\n";
+  for (int i = 0; i < 20; ++i) {
+    text += "p" + std::to_string(i) + (i % 2 == 0 ? ",5'1" + std::to_string(i % 10) + "\"\n" : ",\"x\ny\"\n");
+  }
+  const auto d = detect_csv_dialect(text, true);
+  const auto whole = parse(text);
+  REQUIRE(whole.rows.size() == 20);
+  bool any_rescan = false;
+  for (std::size_t cut = 0; cut < text.size(); cut += 7) {
+    const auto pieces = scan_in_pieces(text, d, {cut, cut + 40, cut + 90});
+    CHECK(pieces.rows == whole.rows);
+    CHECK(pieces.problems == whole.problems);
+    any_rescan = any_rescan || pieces.rescanned;
+  }
+  CHECK(any_rescan);
+}
+
+namespace {
+
+struct GeneratedCsv {
+  std::string text;
+  CsvDialect dialect;
+  std::vector<Row> rows;
+};
+
+// An RFC 4180 file: a header, rows whose values hold delimiters, quotes, LF and CRLF and UTF-8
+// (quoted when they must be, and sometimes when they need not be), LF or CRLF line ends, blank
+// lines here and there, with or without a final line end.
+rc::Gen<GeneratedCsv> generated_csv(std::size_t min_columns = 1, std::size_t min_rows = 0) {
+  return rc::gen::exec([=] {
+    const char delim = *rc::gen::element(',', ';', '\t', '|');
+    const std::string eol = *rc::gen::element(std::string("\n"), std::string("\r\n"));
+    const auto columns = *rc::gen::inRange<std::size_t>(min_columns, 6);
+    const auto count = *rc::gen::inRange<std::size_t>(min_rows, 25);
+    const std::string d(1, delim);
+    const auto piece =
+        rc::gen::element<std::string>("a", "b", "7", " ", "\xC3\xA9", "\"", "\n", "\r\n", d, "xyz", "\"\"");
+    GeneratedCsv out;
+    std::uint64_t line = 1;
+    for (std::size_t c = 0; c < columns; ++c) {
+      out.dialect.header.push_back("h" + std::to_string(c));
+      out.text += (c > 0 ? d : "") + out.dialect.header.back();
+    }
+    out.text += eol;
+    ++line;
+    out.dialect.delimiter = delim;
+    out.dialect.data_offset = out.text.size();
+    out.dialect.data_line = line;
+    for (std::size_t r = 0; r < count; ++r) {
+      if (*rc::gen::inRange(0, 8) == 0) {
+        out.text += eol;
+        ++line;
+      }
+      Row row{line, out.text.size(), {}};
+      for (std::size_t c = 0; c < columns; ++c) {
+        std::string value;
+        for (const auto& p :
+             *rc::gen::container<std::vector<std::string>>(*rc::gen::inRange<std::size_t>(0, 5), piece))
+          value += p;
+        const bool must_quote =
+            value.find_first_of("\"\r\n" + d) != std::string::npos || (columns == 1 && value.empty());
+        if (c > 0) out.text += d;
+        if (must_quote || *rc::gen::inRange(0, 4) == 0) {
+          out.text += '"';
+          for (const char ch : value) out.text += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+          out.text += '"';
+        } else {
+          out.text += value;
+        }
+        line += static_cast<std::uint64_t>(std::count(value.begin(), value.end(), '\n'));
+        row.values.push_back(value);
+      }
+      out.rows.push_back(std::move(row));
+      if (r + 1 < count || *rc::gen::arbitrary<bool>()) {
+        out.text += eol;
+        ++line;
+      }
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("scanning in pieces gives exactly the records of one scan", "[csv][property]") {
+  rc::prop("RFC 4180 data cut anywhere", [] {
+    const auto csv = *generated_csv();
+    Collect whole;
+    const auto stop = scan_csv(csv.text, csv.dialect.data_offset, csv.text.size(), csv.dialect.data_line,
+                               csv.dialect, whole);
+    RC_ASSERT(stop.offset == csv.text.size());
+    RC_ASSERT(whole.problems.empty());
+    RC_ASSERT(whole.rows == csv.rows);
+
+    const auto cuts = *rc::gen::container<std::vector<std::size_t>>(
+        *rc::gen::inRange<std::size_t>(1, 6), rc::gen::inRange<std::size_t>(0, csv.text.size() + 1));
+    const auto pieces = scan_in_pieces(csv.text, csv.dialect, cuts);
+    RC_ASSERT(!pieces.rescanned);  // for RFC 4180 data quote parity is exact
+    RC_ASSERT(pieces.rows == whole.rows);
+    RC_ASSERT(pieces.problems == whole.problems);
+  });
+
+  rc::prop("any bytes, even with literal quotes, cut anywhere", [] {
+    const auto text = *rc::gen::container<std::string>(
+        rc::gen::element('a', ',', ',', '"', '"', '\n', '\n', '\r', ' ', '\xE9'));
+    const auto dialect = detect_csv_dialect(text, true);
+    Collect whole;
+    scan_csv(text, dialect.data_offset, text.size(), dialect.data_line, dialect, whole);
+    const auto cuts = *rc::gen::container<std::vector<std::size_t>>(
+        *rc::gen::inRange<std::size_t>(1, 6), rc::gen::inRange<std::size_t>(0, text.size() + 1));
+    const auto pieces = scan_in_pieces(text, dialect, cuts);
+    RC_ASSERT(pieces.rows == whole.rows);
+    RC_ASSERT(pieces.problems == whole.problems);
+  });
+}
+
+TEST_CASE("detection recovers the dialect of generated files", "[csv][property]") {
+  rc::prop("delimiter and header names", [] {
+    const auto csv = *generated_csv(2, 1);
+    const auto d = detect_csv_dialect(csv.text, true);
+    // Values may hold other delimiters inside quotes, never outside: the real one is steady.
+    RC_ASSERT(d.delimiter == csv.dialect.delimiter);
+    if (d.has_header) {
+      RC_ASSERT(d.header == csv.dialect.header);
+      RC_ASSERT(d.data_offset == csv.dialect.data_offset);
+    }
+  });
+}
