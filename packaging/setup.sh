@@ -92,8 +92,8 @@ gdp ping >/dev/null 2>&1 || gdpd
 gdp version
 gdp status
 example=$repo/examples/sales.csv
-say "the example dataset: $example ($(($(wc -l <"$example") - 1)) rows)"
-head -n 4 "$example"
+say "gdp snapshot $example: what gdp sees of the data (format, schema over the whole file, random sample)"
+gdp snapshot "$example" --seed 42
 say "the sandbox reading it: no network, read-only, non-root, 2 CPUs, 4 GB"
 "${SUDO[@]}" docker run --rm --network none --read-only --tmpfs /tmp --cap-drop ALL \
   --security-opt no-new-privileges --user 10001:10001 --cpus 2 --memory 4g --memory-swap 4g \

@@ -25,7 +25,9 @@ struct SnapshotOptions {
   std::uint64_t max_bytes = std::uint64_t{1} << 30;  // files over this need allow_large
   bool allow_large = false;
   unsigned threads = 0;  // 0: one per core
-  std::size_t block_bytes = std::size_t{32} << 20;
+  // Small enough that the pages in flight (two per thread: counted and scanned) stay far below
+  // the 64 MiB growth budget; large enough that per-block sinks and planning cost nothing.
+  std::size_t block_bytes = std::size_t{8} << 20;
 };
 
 // Reads `path` and builds its snapshot. Throws RpcError: InputFile (missing, a directory,
