@@ -9,60 +9,48 @@
 namespace gdp::utf8 {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at `i`, or 0 if it is invalid (RFC 3629: no
-// overlongs, no surrogates, nothing above U+10FFFF).
+// What a lead byte announces (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF):
+// the sequence length (0: not a lead byte) and the allowed range of the second byte.
+struct Lead {
+  std::size_t length = 0;
+  std::uint8_t lo = 0x80, hi = 0xBF;
+};
+
+Lead lead(std::uint8_t b0) {
+  if (b0 >= 0xC2 && b0 <= 0xDF) return {2};
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    return {3, static_cast<std::uint8_t>(b0 == 0xE0 ? 0xA0 : 0x80),
+            static_cast<std::uint8_t>(b0 == 0xED ? 0x9F : 0xBF)};
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    return {4, static_cast<std::uint8_t>(b0 == 0xF0 ? 0x90 : 0x80),
+            static_cast<std::uint8_t>(b0 == 0xF4 ? 0x8F : 0xBF)};
+  }
+  return {};
+}
+
+// Whether the `count - 1` bytes after the lead byte at `i` continue its sequence correctly.
+bool continues(const Lead& l, std::string_view s, std::size_t i, std::size_t count) {
+  for (std::size_t k = 1; k < count; ++k) {
+    const auto b = static_cast<std::uint8_t>(s[i + k]);
+    if (k == 1 ? (b < l.lo || b > l.hi) : (b < 0x80 || b > 0xBF)) return false;
+  }
+  return true;
+}
+
+// Length of the valid UTF-8 sequence starting at `i`, or 0 if it is invalid.
 std::size_t sequence_length(std::string_view s, std::size_t i) {
   const auto b0 = static_cast<std::uint8_t>(s[i]);
   if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  std::uint8_t lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  const auto b1 = static_cast<std::uint8_t>(s[i + 1]);
-  if (b1 < lo || b1 > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    const auto b = static_cast<std::uint8_t>(s[i + k]);
-    if (b < 0x80 || b > 0xBF) return 0;
-  }
-  return len;
+  const auto l = lead(b0);
+  if (l.length == 0 || i + l.length > s.size() || !continues(l, s, i, l.length)) return 0;
+  return l.length;
 }
 
 // Whether `tail`, shorter than the sequence its first byte announces, could begin a valid one.
 bool valid_prefix(std::string_view tail) {
-  const auto b0 = static_cast<std::uint8_t>(tail[0]);
-  std::size_t len = 0;
-  std::uint8_t lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return false;
-  }
-  if (tail.size() >= len) return false;
-  for (std::size_t k = 1; k < tail.size(); ++k) {
-    const auto b = static_cast<std::uint8_t>(tail[k]);
-    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
-  }
-  return true;
+  const auto l = lead(static_cast<std::uint8_t>(tail[0]));
+  return l.length > tail.size() && continues(l, tail, 0, tail.size());
 }
 
 }  // namespace
@@ -98,7 +86,9 @@ std::size_t first_invalid(std::string_view text, bool allow_truncated_end) {
   return std::string_view::npos;
 }
 
-bool valid(std::string_view text) { return first_invalid(text) == std::string_view::npos; }
+bool valid(std::string_view text) {
+  return first_invalid(text) == std::string_view::npos;
+}
 
 void append_latin1(std::string& out, std::string_view latin1) {
   for (const char c : latin1) {
