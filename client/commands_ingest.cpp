@@ -52,6 +52,26 @@ std::string cell(const boost::json::value& v) {
   return boost::json::serialize(v);
 }
 
+// What the privacy step masked: the sample above is exactly what a planner would be sent.
+void print_masked(const proto::DataSnapshot& s) {
+  if (s.sanitized_fields.empty()) {
+    std::cout << "\nMASKED: nothing in this sample looked personal.\n";
+    return;
+  }
+  std::size_t name_w = 5;
+  for (const auto& f : s.sanitized_fields)
+    name_w = std::max(name_w, std::min<std::size_t>(width(f.field), 30));
+  std::cout << "\nMASKED (what a planner sees instead of these values)\n";
+  std::printf("%s %-16s %7s  %s\n", fit("FIELD", name_w).c_str(), "DETECTOR", "VALUES", "ACTION");
+  for (const auto& f : s.sanitized_fields) {
+    const char* action = f.action == proto::MaskAction::dropped       ? "column dropped"
+                         : f.action == proto::MaskAction::name_masked ? "field name masked"
+                                                                      : "masked";
+    std::printf("%s %-16s %7lld  %s\n", fit(f.field, name_w).c_str(), f.detector.c_str(),
+                static_cast<long long>(f.count), action);
+  }
+}
+
 void print_snapshot(const proto::DataSnapshot& s, double elapsed) {
   const auto term = terminal_width();
   std::cout << s.source.path << ": " << boost::describe::enum_to_string(s.file_format, "?") << ", "
@@ -95,6 +115,7 @@ void print_snapshot(const proto::DataSnapshot& s, double elapsed) {
     }
     std::cout << "\n";
   }
+  print_masked(s);
   if (s.malformed_records > 0) {
     std::cout << "\n" << s.malformed_records << " malformed record(s) were not sampled; the first:\n";
     for (const auto& m : s.malformed_examples) std::cout << "  line " << m.line << ": " << m.reason << "\n";
@@ -158,6 +179,10 @@ int snapshot(const GlobalOptions& g, const std::vector<std::string>& args) {
       throw;
     params.allow_large = true;
     result = conn.call<proto::Snapshot>(params);
+  }
+  if (!result.sanitized) {
+    std::cerr << "gdp: WARNING: gdpd runs with --no-sanitize: this data is NOT masked, and planners would "
+                 "receive it as it is. Restart gdpd without --no-sanitize to mask personal data.\n";
   }
   if (g.out.json) {
     g.out.document(wire::to_json(result.snapshot));

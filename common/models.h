@@ -20,14 +20,18 @@ BOOST_DEFINE_ENUM_CLASS(FileFormat, csv, json, text, unknown)
 BOOST_DEFINE_ENUM_CLASS(ExtractionMethod, random, first_n, stratified)
 BOOST_DEFINE_ENUM_CLASS(SecurityLevel, safe, caution, restricted)
 BOOST_DEFINE_ENUM_CLASS(Complexity, low, medium, high)
+// What the privacy step did to a field: masked its values, dropped the column (strict mode), or
+// masked the field's name itself (a header or JSON key that is an email, say).
+BOOST_DEFINE_ENUM_CLASS(MaskAction, masked, dropped, name_masked)
 
 // One masked field of a snapshot: which detector fired and how many values it masked.
 struct SanitizedField {
-  std::string field;
+  std::string field;  // as the snapshot shows it (masked if the name itself was personal)
   std::string detector;
   std::int64_t count = 0;
+  MaskAction action = MaskAction::masked;
 };
-BOOST_DESCRIBE_STRUCT(SanitizedField, (), (field, detector, count))
+BOOST_DESCRIBE_STRUCT(SanitizedField, (), (field, detector, count, action))
 
 // One column's profile over the whole file (not only the sample), in file column order.
 struct ColumnProfile {

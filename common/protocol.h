@@ -126,11 +126,15 @@ struct SnapshotParams {
 };
 BOOST_DESCRIBE_STRUCT(SnapshotParams, (), (path, method, stratify_by, seed, sample_size, allow_large))
 
+// The snapshot as a planner would get it: masked by the privacy step, with sanitized_fields
+// saying what was masked. `sanitized` is false only when gdpd runs with --no-sanitize; clients
+// warn every time.
 struct SnapshotResult {
   DataSnapshot snapshot;
   double elapsed_seconds = 0;
+  bool sanitized = true;
 };
-BOOST_DESCRIBE_STRUCT(SnapshotResult, (), (snapshot, elapsed_seconds))
+BOOST_DESCRIBE_STRUCT(SnapshotResult, (), (snapshot, elapsed_seconds, sanitized))
 
 // ---- events (notifications from gdpd) -------------------------------------------------------------
 struct DaemonShuttingDownEvent {

@@ -1,6 +1,7 @@
 #include "daemon/config.h"
 
 #include "common/paths.h"
+#include "daemon/privacy/detectors.h"
 
 #include <boost/program_options.hpp>
 
@@ -25,7 +26,14 @@ po::options_description shared_options() {
       ("max-json-depth", po::value<std::size_t>(), "deepest accepted JSON nesting (default 64)")
       ("max-connections", po::value<std::size_t>(), "most clients at once (default 512)")
       ("max-input-bytes", po::value<std::uint64_t>(), "files larger than this need --yes-large (default 1 GiB)")
-      ("allow-root", po::value<bool>(), "let root connect to this user's daemon (default false)");
+      ("allow-root", po::value<bool>(), "let root connect to this user's daemon (default false)")
+      ("privacy.disable", po::value<std::string>(),
+       "privacy detectors to switch off, comma-separated (email, phone, card, iban, ssn, ipv4, ipv6, mac, "
+       "url_credentials, aws_access_key, google_api_key, github_token, slack_token, jwt, private_key, secret, "
+       "person_name, date_of_birth, address, national_id)")
+      ("privacy.strict", po::value<bool>(), "drop sensitive columns from snapshots instead of masking (default false)")
+      ("privacy.shape-hints", po::value<bool>(),
+       "show an email's domain or a value's length inside placeholders (default false)");
   // clang-format on
   return opts;
 }
@@ -52,6 +60,22 @@ void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& so
   positive("max-connections", cfg.max_connections);
   if (vm.count("allow-root")) cfg.allow_root = vm["allow-root"].as<bool>();
   if (vm.count("max-input-bytes")) cfg.max_input_bytes = vm["max-input-bytes"].as<std::uint64_t>();
+  if (vm.count("privacy.disable")) {
+    cfg.privacy_disabled.clear();
+    std::istringstream list(vm["privacy.disable"].as<std::string>());
+    for (std::string name; std::getline(list, name, ',');) {
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      if (name.empty()) continue;
+      if (!privacy::detector_by_name(name)) {
+        throw ConfigError("privacy.disable in " + source + ": \"" + name +
+                          "\" is not a detector (see gdpd --help for the list)");
+      }
+      cfg.privacy_disabled.push_back(name);
+    }
+  }
+  if (vm.count("privacy.strict")) cfg.privacy_strict = vm["privacy.strict"].as<bool>();
+  if (vm.count("privacy.shape-hints")) cfg.privacy_shape_hints = vm["privacy.shape-hints"].as<bool>();
 }
 
 }  // namespace
@@ -63,6 +87,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
       ("help,h", "show this help")
       ("version", "print the version")
       ("foreground", "stay in the foreground and log to stderr (what systemd and tests use)")
+      ("no-sanitize", "send snapshots to planners UNMASKED; every client warns on every submit. Only on "
+                      "the command line: no config file can switch the privacy step off")
       ("config", po::value<std::string>(), "read settings from this INI file first");
   // clang-format on
   auto settings = shared_options();
@@ -92,6 +118,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
   out.show_help = cli.count("help") != 0;
   out.show_version = cli.count("version") != 0;
   out.config.foreground = cli.count("foreground") != 0;
+  out.config.no_sanitize = cli.count("no-sanitize") != 0;
   out.config.socket_path = default_socket_path();
   out.config.state_dir = default_state_dir();
 

@@ -27,6 +27,12 @@ struct DaemonConfig {
   bool allow_root = false;
   // Files over this need an explicit yes before a snapshot reads them (the seed's 1 GB warning).
   std::uint64_t max_input_bytes = std::uint64_t{1} << 30;
+  // The privacy step (daemon/privacy/). Detectors can be switched off one by one in the config
+  // file; sanitizing as a whole only with --no-sanitize on the command line, never by a file.
+  std::vector<std::string> privacy_disabled;  // detector names
+  bool privacy_strict = false;
+  bool privacy_shape_hints = false;
+  bool no_sanitize = false;
 };
 
 // Thrown for a bad command line or config file; the message names the key and the source.

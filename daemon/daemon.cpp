@@ -32,6 +32,14 @@ void refuse(Listener::socket_type& socket, const RpcError& error) {
   socket.shutdown(Listener::socket_type::shutdown_both, ignored);
   socket.close(ignored);
 }
+privacy::SanitizerConfig sanitizer_config(const DaemonConfig& config) {
+  privacy::SanitizerConfig out;
+  for (const auto& name : config.privacy_disabled) out.enabled.set(*privacy::detector_by_name(name), false);
+  out.strict = config.privacy_strict;
+  out.shape_hints = config.privacy_shape_hints;
+  return out;
+}
+
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config, bool handle_signals)
@@ -39,7 +47,8 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
             std::chrono::steady_clock::now(),
             {},
             {},
-            std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency()))},
+            std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency())),
+            nullptr},
       listener_(io_, core_.config.socket_path),
       methods_(core_),
       signals_(io_),
@@ -54,6 +63,11 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
     chmod(core_.config.state_dir.c_str(), 0700);
   }
   core_.connection_count = [this] { return connections_.size(); };
+  // Built once: the RE2 programs compile at start-up, not per snapshot.
+  core_.sanitizer = std::make_shared<const privacy::Sanitizer>(sanitizer_config(core_.config));
+  if (core_.config.no_sanitize) {
+    GDP_LOG(warn) << "--no-sanitize: snapshots go to planners UNMASKED; clients will warn on every submit";
+  }
   bind_methods(dispatcher_, methods_);
   if (handle_signals) {
     signals_.add(SIGTERM);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "daemon/config.h"
+#include "daemon/privacy/sanitizer.h"
 #include "daemon/rpc/connection.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/listener.h"
@@ -29,6 +30,7 @@ struct DaemonCore {
   std::function<std::size_t()> connection_count;
   // Where blocking work runs (see worker_pool.h); one thread per core.
   std::unique_ptr<boost::asio::thread_pool> workers;
+  std::shared_ptr<const privacy::Sanitizer> sanitizer;
 
   double uptime_seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

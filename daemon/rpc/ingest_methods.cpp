@@ -1,5 +1,6 @@
-// snapshot: the first look at a user's data. The file is read on the worker pool, so a 1 GB
-// scan never stalls the replies and events of other clients.
+// snapshot: the first look at a user's data, exactly as a planner would see it: read on the
+// worker pool (a 1 GB scan never stalls the replies and events of other clients), then masked by
+// the privacy step, so what the user reviews is what would leave the machine.
 #include "daemon/daemon.h"
 #include "daemon/ingest/snapshot.h"
 #include "daemon/log.h"
@@ -31,12 +32,20 @@ boost::asio::awaitable<proto::SnapshotResult> IngestMethods::snapshot(proto::Sna
   options.max_bytes = core_.config.max_input_bytes;
   options.allow_large = params.allow_large.value_or(false);
   const auto started = std::chrono::steady_clock::now();
-  auto work = [path = params.path, options] { return ingest::build_snapshot(path, options); };
-  auto snap = co_await run_blocking(*core_.workers, std::move(work));
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  GDP_LOG(info) << "snapshot of " << params.path << ": " << snap.total_rows << " rows, "
-                << snap.columns.size() << " columns in " << elapsed << " s";
-  co_return proto::SnapshotResult{std::move(snap), elapsed};
+  auto work = [path = params.path, options, sanitizer = core_.sanitizer, off = core_.config.no_sanitize] {
+    auto raw = ingest::build_snapshot(path, options);
+    privacy::Vault vault;  // one snapshot, one numbering; sessions keep theirs across calls
+    auto sanitized =
+        off ? privacy::Sanitizer::pass_through(std::move(raw)) : sanitizer->sanitize(std::move(raw), vault);
+    const bool masked = sanitized.masked();
+    return proto::SnapshotResult{std::move(sanitized).snapshot(), 0, masked};
+  };
+  auto result = co_await run_blocking(*core_.workers, std::move(work));
+  result.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  GDP_LOG(info) << "snapshot of " << params.path << ": " << result.snapshot.total_rows << " rows, "
+                << result.snapshot.columns.size() << " columns, " << result.snapshot.sanitized_fields.size()
+                << " fields masked in " << result.elapsed_seconds << " s";
+  co_return result;
 }
 
 }  // namespace gdp

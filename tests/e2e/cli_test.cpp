@@ -1,6 +1,6 @@
 // The real binaries: gdpd on a private socket in a temp dir, driven by the real gdp, as a user
 // would run them. Output for people, --json for scripts, exit codes, and the daemon's refusals.
-#include "tests/support/test_support.h"
+#include "tests/e2e/e2e.h"
 
 #include <catch2/catch.hpp>
 
@@ -10,27 +10,6 @@
 
 using namespace gdp::test;
 namespace json = boost::json;
-
-namespace {
-
-ProcessResult run_gdp(const std::string& socket, std::vector<std::string> args) {
-  std::vector<std::string> argv{GDP_BIN, "--socket", socket};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv);
-}
-
-// --json promises exactly one JSON document on stdout.
-json::value one_document(const std::string& out) {
-  REQUIRE(!out.empty());
-  REQUIRE(out.back() == '\n');
-  REQUIRE(out.find('\n') == out.size() - 1);
-  json::error_code ec;
-  auto v = json::parse(out, ec);
-  REQUIRE_FALSE(ec);
-  return v;
-}
-
-}  // namespace
 
 TEST_CASE("gdp ping, version and status against the real gdpd", "[e2e]") {
   TempDir dir;
