@@ -20,7 +20,7 @@ cmake --build build-asan
 
 say "libFuzzer: frame reader, request parser, CSV scanner, JSON reader; ${GDP_FUZZ_SECONDS:-45} s each"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DGDP_FUZZ=ON -DGDP_BUILD_TESTS=OFF >/dev/null
-cmake --build build-fuzz --target gdp_frame_fuzzer gdp_csv_fuzzer gdp_json_reader_fuzzer
+cmake --build build-fuzz --target gdp_frame_fuzzer gdp_csv_fuzzer gdp_json_reader_fuzzer gdp_privacy_fuzzer
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/frames"
@@ -43,6 +43,7 @@ fuzz() {  # name, seed directories...
 fuzz frame "$work/frames" tests/data/jsontestsuite/test_parsing
 fuzz csv tests/data/csv-spectrum/csvs examples
 fuzz json_reader tests/data/jsontestsuite/test_parsing proto-schema/examples
+fuzz privacy tests/data/privacy-seeds
 
 say "release build suite"
 cd build && ctest -j2 --output-on-failure
