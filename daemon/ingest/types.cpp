@@ -902,7 +902,7 @@ void ColumnInference::add(std::string_view value, ValueKind kind) {
 }
 
 // The key's bytes are read without touching anything past the value.
-ColumnInference::Recent::Key ColumnInference::Recent::key(std::string_view value) {
+[[gnu::always_inline]] inline ColumnInference::Recent::Key ColumnInference::Recent::key(std::string_view value) {
   const char* p = value.data();
   const std::size_t n = value.size();
   Key k;
@@ -917,16 +917,17 @@ ColumnInference::Recent::Key ColumnInference::Recent::key(std::string_view value
   return k;
 }
 
-std::size_t ColumnInference::Recent::slot(const Key& key) const {
-  return static_cast<std::size_t>(((key.low ^ key.high * kMul2) + key.length) * kMul1 >> 58);
+[[gnu::always_inline]] inline std::size_t ColumnInference::Recent::slot(const Key& key) const {
+  return static_cast<std::size_t>((key.low + (key.high ^ key.length) * kMul2) * kMul1 >> 58);
 }
 
-int ColumnInference::Recent::find(const Key& key, std::size_t slot) const {
+[[gnu::always_inline]] inline int ColumnInference::Recent::find(const Key& key, std::size_t slot) const {
   if ((meta_[slot] & ~kNull) != key.length || low_[slot] != key.low || high_[slot] != key.high) return 0;
   return meta_[slot] & kNull ? 2 : 1;
 }
 
-void ColumnInference::Recent::remember(const Key& key, std::size_t slot, bool null) {
+[[gnu::always_inline]] inline void ColumnInference::Recent::remember(const Key& key, std::size_t slot,
+                                                                     bool null) {
   low_[slot] = key.low;
   high_[slot] = key.high;
   meta_[slot] = key.length | (null ? kNull : 0);
