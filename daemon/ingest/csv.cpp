@@ -71,10 +71,11 @@ inline std::uint64_t special_bits(const char* p, char delim, std::uint64_t& high
                 n3 = _mm_cmpeq_epi8(v3, vn);
   quote = bits(q0, q1, q2, q3);
   newline = bits(n0, n1, n2, n3);
-  const std::uint64_t delims = bits(_mm_cmpeq_epi8(v0, vd), _mm_cmpeq_epi8(v1, vd), _mm_cmpeq_epi8(v2, vd),
-                                    _mm_cmpeq_epi8(v3, vd));
+  const std::uint64_t delims =
+      bits(_mm_cmpeq_epi8(v0, vd), _mm_cmpeq_epi8(v1, vd), _mm_cmpeq_epi8(v2, vd), _mm_cmpeq_epi8(v3, vd));
   high = 0;
-  if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3))) != 0) high = bits(v0, v1, v2, v3);
+  if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3))) != 0)
+    high = bits(v0, v1, v2, v3);
   return quote | newline | delims;
 #else
   std::uint64_t special = 0;
@@ -393,7 +394,8 @@ class Tokenizer {
   // A rebuilt field, scratch_[offset, end): its view is made once the record is read, because the
   // scratch buffer may still grow until then.
   void push_rebuilt(std::size_t offset) {
-    if (n_ < stored_ || (own_output_ && n_ < max_fields_)) pending_.push_back({n_, offset, scratch_.size() - offset});
+    if (n_ < stored_ || (own_output_ && n_ < max_fields_))
+      pending_.push_back({n_, offset, scratch_.size() - offset});
     push(0, 0);
   }
 
@@ -907,7 +909,8 @@ ScanStop scan_csv(std::string_view data, std::size_t begin, std::size_t end, std
     }
     if (expected == 0) expected = count;
     if (count != expected) {
-      malformed({rec.line, offset, "expected " + plural_fields(expected) + ", found " + std::to_string(count)});
+      malformed(
+          {rec.line, offset, "expected " + plural_fields(expected) + ", found " + std::to_string(count)});
       return;
     }
     if (!batch) {

@@ -43,7 +43,7 @@ struct Malformed {
 struct RecordBatch {
   std::size_t columns = 0;
   std::size_t rows = 0;
-  std::size_t stride = 0;                    // column c's values are values[c * stride, + rows)
+  std::size_t stride = 0;  // column c's values are values[c * stride, + rows)
   const std::string_view* values = nullptr;
   const std::uint64_t* offsets = nullptr;  // per row, as in RecordView
   const std::uint64_t* lines = nullptr;

@@ -243,7 +243,8 @@ class ChunkSink : public RecordSink {
       // The row is put together as a RecordView only when the sample wants it.
       sample(batch.offsets[r], [&]() -> const RecordView& {
         row_fields_.resize(batch.columns);
-        for (std::size_t c = 0; c < batch.columns; ++c) row_fields_[c].value = batch.values[c * batch.stride + r];
+        for (std::size_t c = 0; c < batch.columns; ++c)
+          row_fields_[c].value = batch.values[c * batch.stride + r];
         row_ = RecordView{row_fields_, batch.offsets[r], batch.lines[r]};
         return row_;
       });

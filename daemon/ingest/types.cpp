@@ -902,7 +902,8 @@ void ColumnInference::add(std::string_view value, ValueKind kind) {
 }
 
 // The key's bytes are read without touching anything past the value.
-[[gnu::always_inline]] inline ColumnInference::Recent::Key ColumnInference::Recent::key(std::string_view value) {
+[[gnu::always_inline]] inline ColumnInference::Recent::Key ColumnInference::Recent::key(
+    std::string_view value) {
   const char* p = value.data();
   const std::size_t n = value.size();
   Key k;
