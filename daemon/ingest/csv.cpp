@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <unordered_set>
 #include <utility>
@@ -51,29 +52,38 @@ inline __m128i load16(const char* p) {
 }
 #endif
 
-// Bits of the 64 readable bytes at p that are a quote, a newline or `delim`; `high` gets the bytes
-// >= 0x80 (zero in the common all-ASCII block, for one test).
-inline std::uint64_t special_bits(const char* p, char delim, std::uint64_t& high) {
+// Bits of the 64 readable bytes at p that are a quote, a newline or `delim`; `quote` and
+// `newline` get those alone, `high` the bytes >= 0x80 (zero in the common all-ASCII block, for
+// one test).
+inline std::uint64_t special_bits(const char* p, char delim, std::uint64_t& high, std::uint64_t& quote,
+                                  std::uint64_t& newline) {
 #if defined(__SSE2__)
   const __m128i vq = _mm_set1_epi8('"');
   const __m128i vn = _mm_set1_epi8('\n');
   const __m128i vd = _mm_set1_epi8(delim);
-  const auto bits = [&](__m128i v) {
-    return movemask(
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vn)), _mm_cmpeq_epi8(v, vd)));
-  };
   const __m128i v0 = load16(p), v1 = load16(p + 16), v2 = load16(p + 32), v3 = load16(p + 48);
-  const std::uint64_t special = bits(v0) | bits(v1) << 16 | bits(v2) << 32 | bits(v3) << 48;
+  const auto bits = [](__m128i a, __m128i b, __m128i c, __m128i d) {
+    return movemask(a) | movemask(b) << 16 | movemask(c) << 32 | movemask(d) << 48;
+  };
+  const __m128i q0 = _mm_cmpeq_epi8(v0, vq), q1 = _mm_cmpeq_epi8(v1, vq), q2 = _mm_cmpeq_epi8(v2, vq),
+                q3 = _mm_cmpeq_epi8(v3, vq);
+  const __m128i n0 = _mm_cmpeq_epi8(v0, vn), n1 = _mm_cmpeq_epi8(v1, vn), n2 = _mm_cmpeq_epi8(v2, vn),
+                n3 = _mm_cmpeq_epi8(v3, vn);
+  quote = bits(q0, q1, q2, q3);
+  newline = bits(n0, n1, n2, n3);
+  const std::uint64_t delims =
+      bits(_mm_cmpeq_epi8(v0, vd), _mm_cmpeq_epi8(v1, vd), _mm_cmpeq_epi8(v2, vd), _mm_cmpeq_epi8(v3, vd));
   high = 0;
-  if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3))) != 0) {
-    high = movemask(v0) | movemask(v1) << 16 | movemask(v2) << 32 | movemask(v3) << 48;
-  }
-  return special;
+  if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3))) != 0)
+    high = bits(v0, v1, v2, v3);
+  return quote | newline | delims;
 #else
   std::uint64_t special = 0;
-  high = 0;
+  high = quote = newline = 0;
   for (std::size_t i = 0; i < kBlock; ++i) {
     const std::uint64_t bit = std::uint64_t{1} << i;
+    if (p[i] == '"') quote |= bit;
+    if (p[i] == '\n') newline |= bit;
     if (p[i] == '"' || p[i] == '\n' || p[i] == delim) special |= bit;
     if (static_cast<unsigned char>(p[i]) >= 0x80) high |= bit;
   }
@@ -125,13 +135,14 @@ struct RawRecord {
   bool newline_terminated = false;
   bool unterminated = false;
   bool has_high = false;
+  bool rebuilt = false;  // some field lives in the tokenizer's scratch buffer, not in the data
 };
 
 // Splits data into records and fields, moving forward one 64-byte block at a time; each block is
-// classified once, its quotes and newlines only if a quoted field needs them. Fields are views
-// into the data except those that had to be rebuilt (doubled quotes, text after a closing quote),
-// which live in a scratch buffer reused from record to record, like the field array: no
-// allocation per record once warmed up.
+// classified once. Fields are views into the data except those that had to be rebuilt (doubled
+// quotes, text after a closing quote), which live in a scratch buffer reused from record to
+// record, like the field array: no allocation per record once warmed up. The values go to the
+// tokenizer's own array, or to wherever set_output() says (a column-major batch).
 class Tokenizer {
  public:
   Tokenizer(std::string_view data, std::size_t begin, std::uint64_t line, char delim, std::size_t max_fields)
@@ -144,11 +155,27 @@ class Tokenizer {
         max_fields_(max_fields) {
     load_block();
     rem_ = special_;
+    set_own_output();
+  }
+
+  // From the next record on, field i is stored at out[i * stride], up to `stored` of them; more are
+  // counted but not stored.
+  void set_output(std::string_view* out, std::size_t stride, std::size_t stored) {
+    out_ = out;
+    stride_ = stride;
+    stored_ = stored;
+    own_output_ = false;
+  }
+  void set_own_output() {
+    out_ = fields_.data();
+    stride_ = 1;
+    stored_ = fields_.size();
+    own_output_ = true;
   }
 
   // Reads the records that start before `limit`, skipping blank lines, and calls
   // f(record, fields, field_count) for each until f returns false. `fields` holds at most
-  // max_fields of them; field_count is the true count.
+  // max_fields of them (none with set_output()); field_count is the true count.
   template <class F>
   void run(std::size_t limit, F&& f) {
     for (;;) {
@@ -174,14 +201,15 @@ class Tokenizer {
       rec_.end = t;
       rec_.newline_terminated = t < size_;
       rec_.has_high = has_high(rec_.start, t);
+      rec_.rebuilt = !pending_.empty();
       if (t < size_) {
         ++line_;
         pos_ = t + 1;
       } else {
         pos_ = size_;
       }
-      if (!f(static_cast<const RawRecord&>(rec_),
-             std::span<Field>(fields_.data(), std::min(n_, fields_.size())), n_)) {
+      const std::size_t own = own_output_ ? std::min(n_, fields_.size()) : 0;
+      if (!f(static_cast<const RawRecord&>(rec_), std::span<std::string_view>(fields_.data(), own), n_)) {
         return;
       }
     }
@@ -197,7 +225,7 @@ class Tokenizer {
     std::size_t length;
   };
 
-  // Reads the fields of the record that starts at p into fields_ and n_; returns the position of
+  // Reads the fields of the record that starts at p into the output and n_; returns the position of
   // the newline that ends it, or size_. rem_ holds the specials of the current block from p on.
   [[gnu::noinline]] std::size_t read_record(std::size_t p) {
     scratch_.clear();
@@ -209,20 +237,21 @@ class Tokenizer {
     const char delim = delim_;
     std::size_t block = block_;
     std::uint64_t rem = rem_;
-    Field* out = fields_.data();
-    std::size_t stored = fields_.size();
+    std::string_view* out = out_;
+    const std::size_t stride = stride_;
+    std::size_t stored = stored_;
     std::size_t n = 0;
     std::size_t t = 0;  // the byte that ends the current field
     for (;;) {
       if (p < size && d[p] == '"') {
         block_ = block;
         n_ = n;
-        t = quoted_field(p);
+        t = quoted(p);
         n = n_;
         block = block_;
         rem = specials_after(t);
-        out = fields_.data();
-        stored = fields_.size();
+        out = out_;
+        stored = stored_;
         if (t < size && d[t] == delim) {
           p = t + 1;
           continue;
@@ -254,11 +283,11 @@ class Tokenizer {
       // The CR of a CRLF is not data.
       const std::size_t e = !more && t > p && d[t - 1] == '\r' ? t - 1 : t;
       if (n < stored) {
-        out[n].value = std::string_view(d + p, e - p);
+        out[n * stride] = std::string_view(d + p, e - p);
       } else {
         grow(std::string_view(d + p, e - p), n);
-        out = fields_.data();
-        stored = fields_.size();
+        out = out_;
+        stored = stored_;
       }
       ++n;
       if (!more) break;
@@ -268,14 +297,13 @@ class Tokenizer {
     rem_ = rem;
     n_ = n;
     for (const auto& pf : pending_)
-      out[pf.index].value = std::string_view(scratch_.data() + pf.offset, pf.length);
+      out[pf.index * stride] = std::string_view(scratch_.data() + pf.offset, pf.length);
     return t;
   }
 
   void load_block() {
-    quotes_ready_ = false;
     if (block_ >= size_) {
-      special_ = high_ = 0;
+      special_ = high_ = quote_ = newline_ = 0;
       return;
     }
     alignas(16) char tail[kBlock];
@@ -285,21 +313,9 @@ class Tokenizer {
     // The work between two blocks hides the hardware prefetcher's lead; ask for data further on.
     if (size_ - block_ > kPrefetchAhead) _mm_prefetch(d_ + block_ + kPrefetchAhead, _MM_HINT_T0);
 #endif
-    special_ = special_bits(bytes, delim_, high_) & valid;
+    special_ = special_bits(bytes, delim_, high_, quote_, newline_) & valid;
     high_ &= valid;
-  }
-
-  void load_quotes() {
-    if (quotes_ready_) return;
-    quotes_ready_ = true;
-    if (block_ >= size_) {
-      quote_ = newline_ = 0;
-      return;
-    }
-    alignas(16) char tail[kBlock];
-    std::uint64_t valid = 0;
-    const char* bytes = block_bytes(d_, size_, block_, tail, valid);
-    quote_ = quote_bits(bytes, newline_) & valid;
+    quote_ &= valid;
     newline_ &= valid;
   }
 
@@ -334,7 +350,6 @@ class Tokenizer {
   std::size_t next_quote(std::size_t p) {
     while (p < size_) {
       if (p - block_ >= kBlock) advance_to(p);
-      load_quotes();
       const std::size_t rel = p - block_;
       const std::uint64_t q = quote_ >> rel;
       const std::uint64_t nl = newline_ >> rel;
@@ -359,17 +374,71 @@ class Tokenizer {
     return lo < hi && (high_ & bit_range(lo, hi)) != 0;
   }
 
+  // Field n does not fit the output: the own array grows up to max_fields_, a set output does not.
   [[gnu::noinline]] void grow(std::string_view value, std::size_t n) {
-    if (n < max_fields_) fields_.emplace_back().value = value;
+    if (!own_output_ || n >= max_fields_) return;
+    fields_.push_back(value);
+    out_ = fields_.data();
+    stored_ = fields_.size();
   }
 
   void push(std::size_t b, std::size_t e) {
-    if (n_ < fields_.size()) {
-      fields_[n_].value = std::string_view(d_ + b, e - b);
+    if (n_ < stored_) {
+      out_[n_ * stride_] = std::string_view(d_ + b, e - b);
     } else {
       grow(std::string_view(d_ + b, e - b), n_);
     }
     ++n_;
+  }
+
+  // A rebuilt field, scratch_[offset, end): its view is made once the record is read, because the
+  // scratch buffer may still grow until then.
+  void push_rebuilt(std::size_t offset) {
+    if (n_ < stored_ || (own_output_ && n_ < max_fields_))
+      pending_.push_back({n_, offset, scratch_.size() - offset});
+    push(0, 0);
+  }
+
+  // A field starting with a quote. Most are quoted text (with doubled quotes) right before the
+  // delimiter, a line end or the end of the data: read here from the quote masks. quoted_field()
+  // reads the lenient rest, starting over from the opening quote. Returns as quoted_field() does.
+  std::size_t quoted(std::size_t open) {
+    const std::size_t start_block = block_;
+    const std::uint64_t start_line = line_;
+    bool doubled = false;
+    std::size_t q = open;
+    for (;;) {
+      q = next_quote(q + 1);
+      if (q >= size_) break;
+      if (q + 1 < size_ && d_[q + 1] == '"') {
+        doubled = true;
+        ++q;
+        continue;
+      }
+      std::size_t t = q + 1;
+      if (t < size_ && d_[t] == '\r' && (t + 1 == size_ || d_[t + 1] == '\n')) ++t;
+      if (t < size_ && d_[t] != delim_ && d_[t] != '\n') break;
+      if (!doubled) {
+        push(open + 1, q);
+        return t;
+      }
+      // Every quote inside is the first of a pair: keep it, skip the second.
+      const std::size_t offset = scratch_.size();
+      for (std::size_t i = open + 1; i < q;) {
+        const void* found = std::memchr(d_ + i, '"', q - i);
+        const std::size_t k = found ? static_cast<std::size_t>(static_cast<const char*>(found) - d_) + 1 : q;
+        scratch_.append(d_ + i, k - i);
+        i = k + 1;
+      }
+      push_rebuilt(offset);
+      return t;
+    }
+    line_ = start_line;
+    if (block_ != start_block) {
+      block_ = start_block;
+      load_block();
+    }
+    return quoted_field(open);
   }
 
   // A field starting with a quote: quoted text with doubled quotes, then (leniently) any text up to
@@ -413,9 +482,7 @@ class Tokenizer {
       scratch_.append(d + seg, q - seg);
       scratch_.append(d + after, tail_end - after);
       if (!reopens) {
-        // The scratch buffer may still grow during the record, so its views are made at the end.
-        if (n_ < max_fields_) pending_.push_back({n_, offset, scratch_.size() - offset});
-        push(0, 0);
+        push_rebuilt(offset);
         return t;
       }
       seg = search = t + 1;
@@ -428,9 +495,8 @@ class Tokenizer {
   std::size_t block_;          // start of the current block
   std::uint64_t special_ = 0;  // its quotes, newlines and delimiters
   std::uint64_t high_ = 0;     // its bytes >= 0x80
-  std::uint64_t quote_ = 0;    // its quotes and newlines, when quotes_ready_
+  std::uint64_t quote_ = 0;    // its quotes and newlines
   std::uint64_t newline_ = 0;
-  bool quotes_ready_ = false;
   std::uint64_t rem_ = 0;            // the specials of the block not yet passed by the reader
   std::size_t passed_high_end_ = 0;  // one past the last byte >= 0x80 in the blocks already left
   std::size_t pos_;
@@ -438,9 +504,96 @@ class Tokenizer {
   std::size_t max_fields_;  // a line of a million commas must not become a million stored fields
   std::size_t n_ = 0;       // fields in the record
   RawRecord rec_;
-  std::vector<Field> fields_;
+  std::vector<std::string_view> fields_;
+  std::string_view* out_ = nullptr;  // where read_record() stores field i: out_[i * stride_]
+  std::size_t stride_ = 1;
+  std::size_t stored_ = 0;
+  bool own_output_ = true;
   std::string scratch_;
   std::vector<Pending> pending_;
+};
+
+// ---- batches ------------------------------------------------------------------------------
+
+// Values per batch: enough rows for each column's loop to run long, few enough that the batch
+// stays in the L1 cache next to the columns' sketches.
+constexpr std::size_t kBatchValues = 1024;
+constexpr std::size_t kArenaBytes = std::size_t{64} << 10;
+
+// Collects a scan's well-formed records column by column and hands them to the sink in batches.
+// The tokenizer writes each record straight into the next free row; commit() keeps it. Fields
+// that live in buffers the next record reuses (rebuilt quoted fields, Latin-1 converted to UTF-8)
+// are copied into an arena, which is never grown while the batch refers to it.
+class Batcher {
+ public:
+  Batcher(std::string_view data, std::size_t columns, RecordSink& sink)
+      : data_(data),
+        columns_(columns),
+        capacity_(std::max<std::size_t>(1, kBatchValues / columns)),
+        sink_(sink),
+        values_(columns * capacity_),
+        offsets_(capacity_),
+        lines_(capacity_) {
+    arena_.reserve(kArenaBytes);
+  }
+
+  // The free row: column c's value goes to row()[c * stride()].
+  std::string_view* row() { return values_.data() + rows_; }
+  std::size_t stride() const { return capacity_; }
+  std::size_t columns() const { return columns_; }
+  std::string_view& value(std::size_t c) { return row()[c * capacity_]; }
+
+  // Keeps the free row; with `foreign`, some of its values may lie outside the data.
+  void commit(std::uint64_t offset, std::uint64_t line, bool foreign) {
+    if (foreign) keep_foreign();
+    offsets_[rows_] = offset;
+    lines_[rows_] = line;
+    if (++rows_ == capacity_) flush();
+  }
+
+  void flush() {
+    if (rows_ == 0) return;
+    sink_.records({columns_, rows_, capacity_, values_.data(), offsets_.data(), lines_.data()});
+    rows_ = 0;
+    arena_.clear();
+  }
+
+ private:
+  bool in_data(std::string_view v) const {
+    return reinterpret_cast<std::uintptr_t>(v.data()) - reinterpret_cast<std::uintptr_t>(data_.data()) <
+           data_.size();
+  }
+
+  void keep_foreign() {
+    std::size_t need = 0;
+    for (std::size_t c = 0; c < columns_; ++c) need += in_data(value(c)) ? 0 : value(c).size();
+    if (arena_.size() + need > arena_.capacity()) {
+      // The rows before this one go now, and this one moves to the front of the emptied batch.
+      moving_.resize(columns_);
+      for (std::size_t c = 0; c < columns_; ++c) moving_[c] = value(c);
+      flush();
+      for (std::size_t c = 0; c < columns_; ++c) value(c) = moving_[c];
+      arena_.reserve(need);  // the arena is empty and unreferenced now
+    }
+    for (std::size_t c = 0; c < columns_; ++c) {
+      std::string_view& v = value(c);
+      if (in_data(v)) continue;
+      const std::size_t at = arena_.size();
+      arena_.append(v);
+      v = std::string_view(arena_.data() + at, v.size());
+    }
+  }
+
+  std::string_view data_;
+  std::size_t columns_;
+  std::size_t capacity_;  // rows per batch
+  RecordSink& sink_;
+  std::vector<std::string_view> values_;
+  std::vector<std::uint64_t> offsets_;
+  std::vector<std::uint64_t> lines_;
+  std::string arena_;
+  std::vector<std::string_view> moving_;
+  std::size_t rows_ = 0;
 };
 
 // ---- encodings ------------------------------------------------------------------------------
@@ -471,7 +624,7 @@ constexpr std::size_t kScanMinFieldCap = std::size_t{1} << 16;
 template <class F>
 void for_each_sample(Tokenizer& tok, std::string_view text, bool whole_file, F&& f) {
   std::size_t k = 0;
-  tok.run(text.size(), [&](const RawRecord& rec, std::span<Field> fields, std::size_t count) {
+  tok.run(text.size(), [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
     if (rec.unterminated || (!rec.newline_terminated && !whole_file)) return false;
     f(fields, count);
     return ++k < kSampleRecords;
@@ -488,7 +641,7 @@ DelimiterScore score_delimiter(std::string_view text, bool whole_file, char deli
   std::vector<std::size_t> counts;
   Tokenizer tok(text, 0, 1, delim, kDetectMaxFields);
   for_each_sample(tok, text, whole_file,
-                  [&](std::span<Field>, std::size_t count) { counts.push_back(count - 1); });
+                  [&](std::span<std::string_view>, std::size_t count) { counts.push_back(count - 1); });
   DelimiterScore score{delim, counts.size(), 0};
   std::sort(counts.begin(), counts.end());
   for (std::size_t i = 0; i < counts.size();) {
@@ -663,11 +816,11 @@ CsvDialect detect_csv_dialect(std::string_view head, bool whole_file) {
   bool complete = false;
   std::size_t columns = 0;
   std::vector<std::string> first;
-  tok.run(text.size(), [&](const RawRecord& rec, std::span<Field> fields, std::size_t count) {
+  tok.run(text.size(), [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
     any = true;
     complete = !rec.unterminated && (rec.newline_terminated || whole_file);
     columns = count;
-    for (const auto& f : fields) first.emplace_back(f.value);
+    for (const auto& f : fields) first.emplace_back(f);
     return false;
   });
   if (!any) {
@@ -689,10 +842,10 @@ CsvDialect detect_csv_dialect(std::string_view head, bool whole_file) {
     std::vector<bool> all_untext(columns, true);  // every later value empty or typed
     std::vector<bool> all_text(columns, true);    // every later non-empty value text
     std::size_t later = 0;
-    for_each_sample(tok, text, whole_file, [&](std::span<Field> fields, std::size_t) {
+    for_each_sample(tok, text, whole_file, [&](std::span<std::string_view> fields, std::size_t) {
       ++later;
       for (std::size_t c = 0; c < columns && c < fields.size(); ++c) {
-        const auto shape = shape_of(fields[c].value);
+        const auto shape = shape_of(fields[c]);
         if (shape == Shape::text) all_untext[c] = false;
         if (shape == Shape::typed) all_text[c] = false;
       }
@@ -728,46 +881,70 @@ ScanStop scan_csv(std::string_view data, std::size_t begin, std::size_t end, std
   const bool latin1 = dialect.encoding == Encoding::latin1;
   std::string converted;  // Latin-1 fields as UTF-8, reused across records
   std::vector<std::pair<std::size_t, std::size_t>> converted_at;
-  tok.run(end, [&](const RawRecord& rec, std::span<Field> fields, std::size_t count) {
+  std::optional<Batcher> batch;  // made once the field count is known
+  // The tokenizer writes every record into the batch's free row (it stays free if the record is
+  // malformed). Until the field count is known, it writes into its own array.
+  const auto start_batch = [&] {
+    batch.emplace(data, expected, sink);
+    tok.set_output(batch->row(), batch->stride(), batch->columns());
+  };
+  if (expected != 0) start_batch();
+  // Records that come before a malformed one reach the sink before it, as in the file.
+  const auto malformed = [&](Malformed problem) {
+    if (batch) batch->flush();
+    sink.malformed(std::move(problem));
+  };
+  const auto read = [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
     const auto offset = base_offset + rec.start;
     if (rec.unterminated) {
-      sink.malformed(
-          {rec.line, offset, "unterminated quote starting at line " + std::to_string(rec.quote_line)});
-      return true;
+      malformed({rec.line, offset, "unterminated quote starting at line " + std::to_string(rec.quote_line)});
+      return;
     }
     if (rec.has_high && !latin1) {
       const auto bad = utf8::first_invalid(data.substr(rec.start, rec.end - rec.start));
       if (bad != kNpos) {
-        sink.malformed({rec.line, offset, "invalid UTF-8 at byte offset " + std::to_string(offset + bad)});
-        return true;
+        malformed({rec.line, offset, "invalid UTF-8 at byte offset " + std::to_string(offset + bad)});
+        return;
       }
     }
     if (expected == 0) expected = count;
     if (count != expected) {
-      sink.malformed(
+      malformed(
           {rec.line, offset, "expected " + plural_fields(expected) + ", found " + std::to_string(count)});
-      return true;
+      return;
     }
+    if (!batch) {
+      start_batch();
+      for (std::size_t c = 0; c < count; ++c) batch->value(c) = fields[c];
+    }
+    bool foreign = rec.rebuilt;
     if (rec.has_high && latin1) {
       converted.clear();
       converted_at.clear();
-      for (const auto& f : fields) {
-        if (!has_high_byte(f.value)) {
+      for (std::size_t c = 0; c < expected; ++c) {
+        const std::string_view v = batch->value(c);
+        if (!has_high_byte(v)) {
           converted_at.emplace_back(kNpos, 0);
           continue;
         }
         const std::size_t at = converted.size();
-        utf8::append_latin1(converted, f.value);
+        utf8::append_latin1(converted, v);
         converted_at.emplace_back(at, converted.size() - at);
       }
-      for (std::size_t i = 0; i < fields.size(); ++i) {
-        const auto [at, length] = converted_at[i];
-        if (at != kNpos) fields[i].value = std::string_view(converted.data() + at, length);
+      for (std::size_t c = 0; c < expected; ++c) {
+        const auto [at, length] = converted_at[c];
+        if (at != kNpos) batch->value(c) = std::string_view(converted.data() + at, length);
       }
+      foreign = true;
     }
-    sink.record(RecordView{fields, offset, rec.line});
+    batch->commit(offset, rec.line, foreign);
+  };
+  tok.run(end, [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
+    read(rec, fields, count);
+    if (batch) tok.set_output(batch->row(), batch->stride(), batch->columns());  // a flush moves it
     return true;
   });
+  if (batch) batch->flush();
   return {tok.pos(), tok.line()};
 }
 

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gdp::ingest {
 
@@ -35,11 +36,34 @@ struct Malformed {
   std::string reason;  // e.g. "expected 7 fields, found 8", "unterminated quote", "invalid UTF-8"
 };
 
+// Records that all have the same fields (CSV: one per column), stored column by column. The CSV
+// reader hands these over instead of one record() call per record, so that a sink can run each
+// column's values through one tight loop. The values are text (ValueKind::text), valid only
+// during the call, like RecordView's.
+struct RecordBatch {
+  std::size_t columns = 0;
+  std::size_t rows = 0;
+  std::size_t stride = 0;  // column c's values are values[c * stride, + rows)
+  const std::string_view* values = nullptr;
+  const std::uint64_t* offsets = nullptr;  // per row, as in RecordView
+  const std::uint64_t* lines = nullptr;
+
+  std::span<const std::string_view> column(std::size_t c) const { return {values + c * stride, rows}; }
+};
+
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void record(const RecordView& record) = 0;
   virtual void malformed(Malformed problem) = 0;
+  // By default one record() per row, for sinks that have no use for whole columns.
+  virtual void records(const RecordBatch& batch) {
+    std::vector<Field> fields(batch.columns);
+    for (std::size_t r = 0; r < batch.rows; ++r) {
+      for (std::size_t c = 0; c < batch.columns; ++c) fields[c].value = batch.values[c * batch.stride + r];
+      record({fields, batch.offsets[r], batch.lines[r]});
+    }
+  }
 };
 
 }  // namespace gdp::ingest

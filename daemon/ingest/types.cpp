@@ -881,35 +881,117 @@ std::uint64_t ColumnInference::Distinct::estimate() const {
   return std::max<std::uint64_t>(static_cast<std::uint64_t>(std::llround(estimate)), kExactLimit + 1);
 }
 
-// The fast path: CSV text that is a plain number, an ISO date, or a value in a column already
-// settled on string. It updates the state directly; everything else goes to add_general().
+// Blanks around a value do not count. One comparison per end rules them out; the rare control
+// byte just takes the slow trim. Returns false for a blank value.
+[[gnu::always_inline]] inline bool trim_text(std::string_view& t) {
+  if (t.empty() || static_cast<unsigned char>(t.front()) <= ' ' ||
+      static_cast<unsigned char>(t.back()) <= ' ') [[unlikely]] {
+    t = trim(t);
+    return !t.empty();
+  }
+  return true;
+}
+
 void ColumnInference::add(std::string_view value, ValueKind kind) {
   ++count_;
   if (kind != ValueKind::text) [[unlikely]] {
     add_general(value, kind);
     return;
   }
-  std::string_view t = value;
-  // One comparison per end rules out the blanks; the rare control byte just takes the slow trim.
-  if (t.empty() || static_cast<unsigned char>(t.front()) <= ' ' ||
-      static_cast<unsigned char>(t.back()) <= ' ') [[unlikely]] {
-    t = trim(t);
-    if (t.empty()) {
-      ++null_count_;
-      return;
+  add_text_value(value);
+}
+
+// The key's bytes are read without touching anything past the value.
+[[gnu::always_inline]] inline ColumnInference::Recent::Key ColumnInference::Recent::key(
+    std::string_view value) {
+  const char* p = value.data();
+  const std::size_t n = value.size();
+  Key k;
+  k.length = static_cast<std::uint32_t>(n);
+  if (n >= 8) {
+    k.low = load64(p);
+    // Bytes 8 to n: the last eight, shifted down past the ones already in `low`.
+    k.high = n > 8 ? load64(p + n - 8) >> (8 * (16 - n)) : 0;
+  } else {
+    k.low = load_short(p, n);
+  }
+  return k;
+}
+
+[[gnu::always_inline]] inline std::size_t ColumnInference::Recent::slot(const Key& key) const {
+  return static_cast<std::size_t>((key.low + (key.high ^ key.length) * kMul2) * kMul1 >> 58);
+}
+
+[[gnu::always_inline]] inline int ColumnInference::Recent::find(const Key& key, std::size_t slot) const {
+  if ((meta_[slot] & ~kNull) != key.length || low_[slot] != key.low || high_[slot] != key.high) return 0;
+  return meta_[slot] & kNull ? 2 : 1;
+}
+
+[[gnu::always_inline]] inline void ColumnInference::Recent::remember(const Key& key, std::size_t slot,
+                                                                     bool null) {
+  low_[slot] = key.low;
+  high_[slot] = key.high;
+  meta_[slot] = key.length | (null ? kNull : 0);
+}
+
+// A column's values one after another: the branches in the loop see one column's shapes only,
+// which keeps them predictable, repeats are looked up instead of classified, and once the column
+// can only be a string the rest of the values take the short path.
+void ColumnInference::add_text(std::span<const std::string_view> values) {
+  count_ += values.size();
+  if (recent_.skip > 0) {
+    --recent_.skip;
+    auto it = values.begin();
+    for (; it != values.end() && !settled_string_; ++it) add_text_value(*it);
+    for (; it != values.end(); ++it) add_string_value(*it);
+    return;
+  }
+  std::size_t hits = 0;
+  for (const std::string_view v : values) {
+    if (v.size() - 1 >= Recent::kMaxLength) {  // empty (a null, at once) or long
+      add_text_value(v);
+      continue;
     }
+    const Recent::Key key = Recent::key(v);
+    const std::size_t slot = recent_.slot(key);
+    if (const int seen = recent_.find(key, slot); seen != 0) {
+      null_count_ += seen == 2;
+      ++hits;
+      continue;
+    }
+    const std::uint64_t nulls = null_count_;
+    add_text_value(v);
+    recent_.remember(key, slot, null_count_ != nulls);
+  }
+  // A column of mostly distinct values (ids, amounts, timestamps) gains nothing from the lookups.
+  constexpr std::uint32_t kSkipBatches = 16;
+  if (hits * 4 < values.size()) recent_.skip = kSkipBatches;
+}
+
+// The settled column: nulls are counted, everything else only feeds the sketch.
+[[gnu::always_inline]] inline void ColumnInference::add_string_value(std::string_view t) {
+  if (!trim_text(t) || null_marker_trimmed(t)) {
+    ++null_count_;
+    return;
+  }
+  distinct_.add(hash_bytes(t));
+}
+
+// The fast path: CSV text that is a plain number, an ISO date, or a value in a column already
+// settled on string. It updates the state directly; everything else goes to add_general().
+[[gnu::always_inline]] inline void ColumnInference::add_text_value(std::string_view value) {
+  std::string_view t = value;
+  if (!trim_text(t)) {
+    ++null_count_;
+    return;
   }
   if (settled_string_) {
-    if (null_marker_trimmed(t)) {
-      ++null_count_;
-      return;
-    }
-    distinct_.add(hash_bytes(t));
+    add_string_value(t);
     return;
   }
   const Quick q = quick_classify(t);
   if (q.type == ColumnType::null) {
-    add_general(t, kind);
+    add_general(t, ValueKind::text);
     return;
   }
   distinct_.add(hash_bytes(t));
