@@ -147,7 +147,11 @@ NameHint classify_name(std::string_view column) {
                                "personalnumber",
                                "personalid",
                                "identificacion",
-                               "identidad"})) {
+                               "identidad",
+                               "numsecu",
+                               "numerosecurite",
+                               "mynumber",
+                               "kojinbangou"})) {
     hint.holds = Detector::national_id;
     return hint;
   }
@@ -157,10 +161,11 @@ NameHint classify_name(std::string_view column) {
     hint.holds = Detector::date_of_birth;
     return hint;
   }
-  if (!network) {
+  // "e-mailadres", "Mailadresse", "courriel": the address of a mailbox, not of a house.
+  if (!network && joined.find("mail") == std::string::npos && joined.find("courriel") == std::string::npos) {
     // "adres" covers adresse, woonadres, postadres; "residen" residence, residenza, Residenz.
-    if (any_of(leaf_words,
-               {"addr", "street", "straat", "strasse", "calle", "osoite", "domicilio", "anschrift"}) ||
+    if (any_of(leaf_words, {"addr", "street", "straat", "strasse", "calle", "osoite", "domicilio",
+                            "anschrift", "logradouro", "rua", "ulica", "gata", "gade", "katu"}) ||
         joined_contains(joined, {"address", "adres", "direccion", "indirizzo", "endereco", "residen",
                                  "wohnort", "anschrift", "domicil", "adresa", "住所", "주소", "адрес"})) {
       hint.holds = Detector::address;
@@ -206,8 +211,12 @@ NameHint classify_name(std::string_view column) {
               "efternamn",      "etunimi",      "sukunimi",   "patronymic", "otchestvo", "nomcomplet",
               "nombrecompleto", "nomecompleto", "氏名",       "名前",       "姓名",      "성명",
               "이름",           "フルネーム",   "имя",        "фамилия",    "фио"}) ||
-      joined_contains(joined, {"firstname", "lastname", "fullname", "surname", "vorname", "nachname",
-                               "apellido", "prenom", "cognome", "kundenname", "klantnaam", "volledigenaam"});
+      joined_contains(
+          joined,
+          {"firstname",         "lastname",      "fullname",      "surname",         "vorname",
+           "nachname",          "apellido",      "prenom",        "cognome",         "kundenname",
+           "klantnaam",         "volledigenaam", "contactperson", "ansprechpartner", "vollstaendigername",
+           "vollstandigername", "primeironome",  "ultimonome",    "nomecompleto",    "personadecontacto"});
   if (!thing && (person_only || (name_word && person_word))) {
     hint.holds = Detector::person_name;
   } else if (!thing && leaf_words.size() == 1 &&

@@ -75,11 +75,19 @@ bool looks_like_person_name(std::string_view text) {
   return words >= 1 && words <= 5;
 }
 
+}  // namespace
+
+namespace detail {
 struct Cell {
   std::size_t row;
   std::string text;
   std::vector<Finding> findings;
 };
+}  // namespace detail
+
+namespace {
+
+using detail::Cell;
 
 struct ColumnPlan {
   std::string name;
@@ -132,6 +140,28 @@ std::string mask_spans(std::string_view text, const std::vector<Finding>& findin
 
 }  // namespace
 
+bool Sanitizer::strong_format(const std::vector<Cell>& cells, const NameHint& hint) const {
+  constexpr std::size_t kLook = 8;
+  const std::size_t n = std::min(cells.size(), kLook);
+  std::size_t strong_whole = 0;
+  std::vector<Finding> found;
+  for (std::size_t i = 0; i < n; ++i) {
+    found.clear();
+    try {
+      scanner_->find(cells[i].text, hint, found);
+    } catch (const DetectorError&) {
+      return true;  // let the full scan report it where it stands
+    }
+    const auto t = trim(cells[i].text);
+    const auto offset = static_cast<std::size_t>(t.data() - cells[i].text.data());
+    if (found.size() == 1 && strong(found[0].detector) && found[0].begin == offset &&
+        found[0].end == offset + t.size()) {
+      ++strong_whole;
+    }
+  }
+  return n > 0 && 2 * strong_whole > n;
+}
+
 Vault::Vault() {
   if (getrandom(key_.data(), key_.size(), 0) != static_cast<ssize_t>(key_.size())) {
     throw RpcError(ErrorCode::DataSanitization, "no randomness for the placeholder key; nothing was sent");
@@ -156,7 +186,12 @@ SanitizedSnapshot Sanitizer::pass_through(proto::DataSnapshot snapshot) {
 SanitizedSnapshot Sanitizer::sanitize(proto::DataSnapshot snap, Vault& vault) const {
   // Every column, in file order, then keys only some JSON records had.
   std::vector<ColumnPlan> plans;
-  std::unordered_map<std::string, std::size_t> index;
+  // Looked up by the rows' keys as they are (string_views), without a string per cell.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index;
   auto add_column = [&](const std::string& name) {
     if (index.try_emplace(name, plans.size()).second)
       plans.push_back({name, classify_name(name), {}, {}, {}, {}});
@@ -171,7 +206,7 @@ SanitizedSnapshot Sanitizer::sanitize(proto::DataSnapshot snap, Vault& vault) co
     for (const auto& kv : snap.rows[r]) {
       auto text = cell_text(kv.value());
       if (!text || ingest::is_null_marker(*text)) continue;
-      plans[index.at(std::string(kv.key()))].cells.push_back({r, std::move(*text), {}});
+      plans[index.find(std::string_view(kv.key()))->second].cells.push_back({r, std::move(*text), {}});
     }
   }
 
@@ -190,16 +225,18 @@ SanitizedSnapshot Sanitizer::sanitize(proto::DataSnapshot snap, Vault& vault) co
     const auto& hint = plan.hint;
     const std::size_t n = plan.cells.size();
     auto most = [&](std::size_t count) { return n > 0 && 2 * count > n; };
-    // A name that says what the column holds settles it (all values are masked): no need to
-    // scan, except for secrets, whose values may turn out to be a known format.
-    if (hint.holds && *hint.holds != Detector::secret && enabled(*hint.holds)) {
+    // A name that says what the column holds settles it (all values are masked) unless the
+    // values are plainly something else: an "e-mailadres" column of emails. A look at the first
+    // few values tells, without scanning a column whose every value is masked anyway.
+    if (hint.holds && *hint.holds != Detector::secret && enabled(*hint.holds) &&
+        !strong_format(plan.cells, hint)) {
       plan.flagged = hint.holds;
       continue;
     }
     if (inert(plan) && !(hint.ambiguous_name || hint.holds)) continue;
     std::size_t random = 0, person = 0;
     std::array<std::size_t, kDetectorCount> whole{};
-    std::unordered_map<std::string, std::size_t> shapes;
+    bool weak_whole = false;  // only then does the column's dominant shape matter
     for (auto& cell : plan.cells) {
       try {
         scanner_->find(cell.text, hint, cell.findings);
@@ -211,14 +248,18 @@ SanitizedSnapshot Sanitizer::sanitize(proto::DataSnapshot snap, Vault& vault) co
       if (cell.findings.size() == 1 && cell.findings[0].begin == offset &&
           cell.findings[0].end == offset + t.size()) {
         ++whole[static_cast<std::size_t>(cell.findings[0].detector)];
+        weak_whole |= !strong(cell.findings[0].detector);
       }
-      if (Scanner::looks_random(t)) ++random;
-      if (looks_like_person_name(t)) ++person;
-      ++shapes[skeleton(t)];
+      if (hint.holds == Detector::secret && Scanner::looks_random(t)) ++random;
+      if (hint.ambiguous_name && looks_like_person_name(t)) ++person;
     }
-    const auto top = std::max_element(shapes.begin(), shapes.end(),
-                                      [](const auto& x, const auto& y) { return x.second < y.second; });
-    if (top != shapes.end() && most(top->second)) plan.codes = top->first;
+    if (weak_whole) {
+      std::unordered_map<std::string, std::size_t> shapes;
+      for (const auto& cell : plan.cells) ++shapes[skeleton(trim(cell.text))];
+      const auto top = std::max_element(shapes.begin(), shapes.end(),
+                                        [](const auto& x, const auto& y) { return x.second < y.second; });
+      if (most(top->second)) plan.codes = top->first;
+    }
 
     const auto best = std::max_element(whole.begin(), whole.end());
     const auto best_detector = static_cast<Detector>(best - whole.begin());

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace gdp::privacy {
 
@@ -62,6 +63,10 @@ class SanitizedSnapshot {
   bool masked_;
 };
 
+namespace detail {
+struct Cell;  // one non-null value of a column; sanitizer.cpp
+}
+
 class Sanitizer {
  public:
   explicit Sanitizer(SanitizerConfig config = {});
@@ -74,6 +79,9 @@ class Sanitizer {
   static SanitizedSnapshot pass_through(proto::DataSnapshot snapshot);
 
  private:
+  // Whether most of a column's first values are, whole, one strong detector's format.
+  bool strong_format(const std::vector<detail::Cell>& cells, const NameHint& hint) const;
+
   SanitizerConfig config_;
   std::shared_ptr<const Scanner> scanner_;
 };

@@ -1768,10 +1768,19 @@ ColumnPlan tech_column(const TechKind& t, std::string name, const Locale& l) {
 
 // One customer table of a locale: people, contact data, payment data, three kinds of keys or
 // device data (rotating over the tables), free text, a header that is an email, and decoys.
-std::vector<ColumnPlan> locale_plan(const Locale& l, std::size_t index, Rng& r) {
+//
+// Column names: each list of spellings is walked one step per round from a start the seed picks,
+// so `rounds` rounds use every spelling of the lists that have no more than `rounds` of them.
+std::vector<ColumnPlan> locale_plan(const Locale& l, std::size_t index, Rng& r, std::uint64_t seed,
+                                    int round) {
   const ColumnNames& n = *l.columns;
   const Locale* loc = &l;
-  auto name = [&](const Names& options) { return std::string(r.pick(options)); };
+  auto name = [&](const Names& options) {
+    std::uint64_t start = seed;
+    for (char c : options.front())
+      start = (start ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;  // FNV-1a
+    return std::string(options[(start + static_cast<std::uint64_t>(round)) % options.size()]);
+  };
   std::vector<ColumnPlan> p;
 
   p.push_back(whole(name(n.first_name), "person_name.first", Detector::person_name,
@@ -2045,8 +2054,8 @@ std::vector<LabelledTable> make_corpus(std::uint64_t seed, int rounds) {
     for (const auto& l : locales()) {
       Rng r(table_seed(seed, index++));
       corpus.push_back(assemble(std::string(l.table) + "_" + std::string(l.tag) + suffix + ".csv",
-                                std::string(l.tag), proto::FileFormat::csv, locale_plan(l, position++, r),
-                                r));
+                                std::string(l.tag), proto::FileFormat::csv,
+                                locale_plan(l, position++, r, seed, round), r));
     }
     Rng r(table_seed(seed, index++));
     corpus.push_back(
@@ -2057,9 +2066,9 @@ std::vector<LabelledTable> make_corpus(std::uint64_t seed, int rounds) {
 
 LabelledTable make_wide_table(std::uint64_t seed, std::size_t columns) {
   Rng r(table_seed(seed, 1000));
-  auto plans = locale_plan(locale("de-DE"), 2, r);
-  for (auto& p : locale_plan(locale("en-US"), 0, r)) plans.push_back(std::move(p));
-  for (auto& p : locale_plan(locale("fr-FR"), 3, r)) plans.push_back(std::move(p));
+  auto plans = locale_plan(locale("de-DE"), 2, r, seed, 0);
+  for (auto& p : locale_plan(locale("en-US"), 0, r, seed, 0)) plans.push_back(std::move(p));
+  for (auto& p : locale_plan(locale("fr-FR"), 3, r, seed, 0)) plans.push_back(std::move(p));
   r.shuffle(plans);
   plans.resize(std::min(columns, plans.size()));
   return assemble("wide.csv", "mixed", proto::FileFormat::csv, std::move(plans), r);

@@ -64,8 +64,8 @@ struct LabelledTable {
 // The quality corpus: per round, one table per locale (en-US, en-GB, de-DE, fr-FR, es-ES, it-IT,
 // nl-NL, pt-BR, ja-JP, en-IN, en-AU), CSV-shaped, plus a JSON-shaped event log full of keys and
 // tokens. Each has 100 rows and about 30 columns. The same seed always gives the same corpus.
-// Each table draws one of several spellings per column name ("Vorname" or "vorname", "dni" or
-// "nif"); more rounds draw more of them, so a name detector cannot look good on one lucky draw.
+// Each table uses one of several spellings per column name ("Vorname" or "vorname", "dni" or
+// "nif"), the next one each round, so a detector cannot look good on one lucky draw of names.
 inline constexpr int kDefaultRounds = 3;
 std::vector<LabelledTable> make_corpus(std::uint64_t seed = kDefaultSeed, int rounds = kDefaultRounds);
 
