@@ -1,10 +1,9 @@
 #include "daemon/ingest/json_reader.h"
 
-#include <boost/json/basic_parser_impl.hpp>
+#include "daemon/ingest/json_tokenizer.h"
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -14,17 +13,11 @@
 namespace gdp::ingest {
 namespace {
 
-namespace json = boost::json;
+using detail::is_json_space;
+using detail::JsonError;
+using detail::Tokenizer;
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string_view to_std(json::string_view s) {
-  return {s.data(), s.size()};
-}
 
 // Newlines in p[0, n): the document reader counts them between records, so on a 1 GB file this sees
 // every byte once. Eight bytes at a time: each '\n' byte becomes 0x01 in a per-byte counter that
@@ -51,7 +44,7 @@ std::uint64_t count_newlines(const char* p, std::size_t n) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Building one record from SAX events.
+// Building one record from the tokenizer's events.
 
 // Text built for a record: names of nested fields, strings that had escapes, arrays' JSON text.
 // Views into it must stay valid until the record is finished while it keeps growing, so it is a
@@ -185,35 +178,35 @@ void append_escaped(Arena& out, std::string_view s) {
   }
 }
 
-// One record per parse: the parser is reset for each line or array element, and on_document_begin
-// clears this. The buffers are cleared, never freed, so the steady state allocates nothing.
+// One record per parse: begin() before each line or array element. The buffers are cleared, never
+// freed, so the steady state allocates nothing.
 //
-// Strings without escapes, the keys of the record's own object and number literals are views into
-// the input; only text that has to be built (dotted names, strings that had escapes, arrays) is
-// copied, into the arena.
+// Strings without escapes, the keys of the record's own object, number literals and arrays already
+// written compactly are views into the input; only text that has to be built (dotted names, strings
+// that had escapes, arrays that had whitespace or escapes) is copied, into the arena.
 class RecordBuilder {
  public:
-  void set_input(std::string_view input) { input_ = input; }
-
   void begin() {
     arena_.clear();
     path_.clear();
     marks_.clear();
     field_count_ = 0;
     name_hashes_ = 0;
-    repeated_hashes_ = 0;
+    repeated_ = false;
     text_depth_ = 0;
-    partial_ = false;
     key_ = {};
   }
 
-  void object_begin() {
-    if (text_depth_ > 0) {
-      text_separator();
-      arena_.push('{');
-      ++text_depth_;
-      return;
-    }
+  // The record's fields, valid until the next begin().
+  std::span<const Field> finish() {
+    if (repeated_) drop_duplicates();
+    return {fields_.data(), field_count_};
+  }
+
+  // ---- the tokenizer's events (json_tokenizer.h) ----
+
+  void object_begin(const char* at) {
+    if (text_depth_ > 0) return text_open(at);
     // The record's own object adds no prefix; a nested one puts "<its dotted name>." before its
     // members' names. An empty nested object therefore yields no field at all: there is no value
     // to show, and a column holding "{}" would be a kind of its own.
@@ -224,214 +217,147 @@ class RecordBuilder {
     }
   }
 
-  void object_end() {
-    if (text_depth_ > 0) {
-      arena_.push('}');
-      --text_depth_;
-      return;
-    }
+  void object_end(const char* at) {
+    if (text_depth_ > 0) return text_close(at);
     path_.resize(marks_.back());
     marks_.pop_back();
   }
 
-  void array_begin() {
-    if (text_depth_ > 0) {
-      text_separator();
-      arena_.push('[');
-      ++text_depth_;
-      return;
-    }
+  void array_begin(const char* at) {
+    if (text_depth_ > 0) return text_open(at);
     text_name_ = current_name();
-    arena_.open();
-    arena_.push('[');
+    text_start_ = at;
+    prev_end_ = at + 1;
+    after_ = After::open;
+    rewritten_ = false;
     text_depth_ = 1;
   }
 
-  void array_end() {
-    arena_.push(']');
-    if (--text_depth_ == 0) add(text_name_, arena_.piece(), ValueKind::array);
-  }
+  void array_end(const char* at) { text_close(at); }
 
-  void key_part(std::string_view s) {
+  [[gnu::always_inline]] void key(std::string_view text, std::string_view raw, bool escaped) {
     if (text_depth_ > 0) {
-      if (!partial_) open_text_string();
-      append_escaped(arena_, s);
+      text_token(raw, escaped, text);
+      after_ = After::key;
+    } else if (path_.empty() && !escaped) [[likely]] {
+      key_ = text;
     } else {
-      if (!partial_) open_name();
-      arena_.append(s);
-    }
-    partial_ = true;
-  }
-
-  // The common cases (a plain key of the record's own object, an unescaped string, a number) are
-  // forced inline into the parser and everything else is kept out of its way: the handler runs for
-  // every token, and a call with its register saves cost as much as the work itself.
-  [[gnu::always_inline]] void key(std::string_view s) {
-    if (text_depth_ == 0 && !partial_ && path_.empty() && in_input(s)) [[likely]] {
-      key_ = s;
-    } else {
-      key_slow(s);
-    }
-  }
-
-  void string_part(std::string_view s) {
-    if (text_depth_ > 0) {
-      if (!partial_) open_text_string();
-      append_escaped(arena_, s);
-    } else {
-      if (!partial_) arena_.open();
-      arena_.append(s);
-    }
-    partial_ = true;
-  }
-
-  [[gnu::always_inline]] void string(std::string_view s) {
-    if (text_depth_ == 0 && !partial_ && in_input(s)) [[likely]] {
-      add(current_name(), s, ValueKind::string);
-    } else {
-      string_slow(s);
-    }
-  }
-
-  // Numbers arrive as their literal text (in parts only when the input was split mid-number), so
-  // `1.50`, `-0` and `1e400` come out exactly as written.
-  void number_part(std::string_view s) {
-    if (text_depth_ > 0) {
-      if (!partial_) text_separator();
-    } else if (!partial_) {
       arena_.open();
-    }
-    arena_.append(s);
-    partial_ = true;
-  }
-
-  [[gnu::always_inline]] void number(std::string_view s) {
-    if (text_depth_ == 0 && !partial_ && in_input(s)) [[likely]] {
-      add(current_name(), s, ValueKind::number);
-    } else {
-      number_slow(s);
+      arena_.reserve(path_.size() + text.size());
+      arena_.put(path_);
+      arena_.put(text);
+      key_ = arena_.piece();
     }
   }
 
-  void boolean(bool b) {
+  [[gnu::always_inline]] void string(std::string_view text, std::string_view raw, bool escaped) {
     if (text_depth_ > 0) {
-      text_separator();
-      arena_.append(b ? "true" : "false");
+      text_token(raw, escaped, text);
+      after_ = After::value;
+    } else if (!escaped) [[likely]] {
+      add(current_name(), text, ValueKind::string);
     } else {
-      add(current_name(), b ? "true" : "false", ValueKind::boolean);
+      arena_.open();
+      arena_.append(text);
+      add(current_name(), arena_.piece(), ValueKind::string);
     }
   }
 
-  void null() {
+  // Numbers keep their literal text, so `1.50`, `-0` and `1e400` come out exactly as written.
+  [[gnu::always_inline]] void scalar(ValueKind kind, std::string_view raw) {
     if (text_depth_ > 0) {
-      text_separator();
-      arena_.append("null");
+      text_token(raw, false, {});
+      after_ = After::value;
     } else {
-      add(current_name(), {}, ValueKind::null);
+      add(current_name(), kind == ValueKind::null ? std::string_view() : raw, kind);
     }
-  }
-
-  // The record's fields, valid until the next begin().
-  std::span<const Field> finish() {
-    if (repeated_hashes_ != 0) drop_duplicates();
-    return {fields_.data(), field_count_};
   }
 
  private:
-  [[gnu::noinline]] void key_slow(std::string_view s) {
-    if (text_depth_ > 0) {
-      if (!partial_) open_text_string();
-      append_escaped(arena_, s);
-      arena_.append("\":");
-    } else {
-      if (!partial_) open_name(s.size());
-      arena_.append(s);
-      key_ = arena_.piece();
-    }
-    partial_ = false;
-  }
-
-  [[gnu::noinline]] void string_slow(std::string_view s) {
-    if (text_depth_ > 0 && !partial_ && std::none_of(s.begin(), s.end(), [](char c) {
-          return needs_escape(static_cast<unsigned char>(c));
-        })) {
-      // The usual string inside an array: separator, quotes and bytes in one go.
-      arena_.reserve(s.size() + 3);
-      const char last = arena_.back();
-      if (last != '[' && last != '{' && last != ':') arena_.put(',');
-      arena_.put('"');
-      arena_.put(s);
-      arena_.put('"');
-    } else if (text_depth_ > 0) {
-      if (!partial_) open_text_string();
-      append_escaped(arena_, s);
-      arena_.push('"');
-    } else {
-      add(current_name(), scalar(s), ValueKind::string);
-    }
-    partial_ = false;
-  }
-
-  [[gnu::noinline]] void number_slow(std::string_view s) {
-    if (text_depth_ > 0) {
-      if (!partial_) text_separator();
-      arena_.append(s);
-    } else {
-      add(current_name(), scalar(s), ValueKind::number);
-    }
-    partial_ = false;
-  }
-
   [[gnu::always_inline]] std::string_view current_name() const {
     return marks_.empty() ? std::string_view("value") : key_;
   }
 
-  // The parser's views are either into the input or into its own stack buffer (for text it had to
-  // unescape), never straddling the two, so where a view starts says where it lies. Unsigned
-  // wrap-around makes a start before the input fail the one comparison too.
-  [[gnu::always_inline]] bool in_input(std::string_view s) const {
-    const auto base = reinterpret_cast<std::uintptr_t>(input_.data());
-    const auto at = reinterpret_cast<std::uintptr_t>(s.data());
-    return at - base < input_.size();
-  }
-
-  // The value of a scalar whose last piece is `s`: in place when it came whole from the input
-  // (the parser hands out views into it unless the value had escapes or was split).
-  std::string_view scalar(std::string_view s) {
-    if (!partial_ && in_input(s)) return s;
-    if (!partial_) arena_.open();
-    arena_.append(s);
-    return arena_.piece();
-  }
-
-  // Starts a dotted name with room for `more` bytes after the prefix.
-  void open_name(std::size_t more = 0) {
-    arena_.open();
-    arena_.reserve(path_.size() + more);
-    arena_.put(path_);
-  }
-
-  // Duplicate names are rare, so each name sets one bit of a 64-bit mask and only a bit set twice
-  // sends the record through the exact check.
+  // Duplicate names are rare, so each name sets one bit of a 64-bit mask and only a name whose bit
+  // is set already is compared with the names before it; only a real repeat sends the record
+  // through drop_duplicates(). The bit mixes the length and the first and last bytes, so the
+  // names of one record seldom share one (and a file's records mostly share their names).
   [[gnu::always_inline]] void add(std::string_view name, std::string_view value, ValueKind kind) {
     if (field_count_ == fields_.size()) [[unlikely]]
       fields_.resize(2 * field_count_ + 16);
-    fields_[field_count_++] = Field{name, value, kind};
-    const std::size_t h = name.empty() ? 0 : name.size() + static_cast<unsigned char>(name.back());
-    const std::uint64_t bit = std::uint64_t{1} << (h & 63);
-    repeated_hashes_ |= name_hashes_ & bit;
+    const std::uint64_t bit = name.empty() ? 1 : std::uint64_t{1} << (name_hash(name) & 63);
+    if ((name_hashes_ & bit) != 0) [[unlikely]]
+      check_repeat(name);
     name_hashes_ |= bit;
+    fields_[field_count_++] = Field{name, value, kind};
   }
 
-  // Inside an array's text a value or key follows `[`, `{` or `:` directly and anything else after
-  // a comma, so the last byte written says which.
-  void text_separator() {
-    const char last = arena_.back();
-    if (last != '[' && last != '{' && last != ':') arena_.push(',');
+  static std::size_t name_hash(std::string_view name) {
+    const auto first = static_cast<unsigned char>(name.front());
+    const auto last = static_cast<unsigned char>(name.back());
+    return (name.size() * 0x9E3779B1u + first * 0x85EBCA77u + last * 0xC2B2AE3Du) >> 26;
   }
-  void open_text_string() {
-    text_separator();
-    arena_.push('"');
+
+  [[gnu::noinline]] void check_repeat(std::string_view name) {
+    for (std::size_t i = 0; i < field_count_; ++i) {
+      if (fields_[i].name == name) repeated_ = true;
+    }
+  }
+
+  // ---- an array's text ----
+  //
+  // The text of an array is its compact JSON: no whitespace between tokens, and strings escaped
+  // only where JSON requires. Most arrays in data files are written that way already, so the text
+  // is the input's bytes as long as each token starts right where a compact writer would put it
+  // and needs no rewriting. From the first difference on it is built in the arena, still copying
+  // the unchanged stretches between differences in one piece.
+
+  enum class After : std::uint8_t { open, key, value };  // the previous token
+
+  void text_open(const char* at) {
+    text_token({at, 1}, false, {});
+    after_ = After::open;
+    ++text_depth_;
+  }
+
+  void text_close(const char* at) {
+    text_token({at, 1}, false, {}, true);
+    after_ = After::value;
+    if (--text_depth_ > 0) return;
+    std::string_view text(text_start_, static_cast<std::size_t>(at + 1 - text_start_));
+    if (rewritten_) {
+      arena_.append({run_, static_cast<std::size_t>(at + 1 - run_)});
+      text = arena_.piece();
+    }
+    add(text_name_, text, ValueKind::array);
+  }
+
+  // Compactly, a token follows the one before directly after `[`, `{` and before a closing bracket,
+  // and after the one separator byte (`:` after a key, else `,`) otherwise; a gap of that length
+  // can only hold the separator, since the tokenizer has checked the grammar.
+  [[gnu::always_inline]] void text_token(std::string_view raw, bool escaped, std::string_view text,
+                                         bool closes = false) {
+    const std::size_t gap = closes || after_ == After::open ? 0 : 1;
+    if (static_cast<std::size_t>(raw.data() - prev_end_) != gap || escaped) [[unlikely]]
+      rewrite(raw, gap, escaped, text);
+    prev_end_ = raw.data() + raw.size();
+  }
+
+  [[gnu::noinline]] void rewrite(std::string_view raw, std::size_t gap, bool escaped, std::string_view text) {
+    if (!rewritten_) {
+      arena_.open();
+      run_ = text_start_;
+      rewritten_ = true;
+    }
+    arena_.append({run_, static_cast<std::size_t>(prev_end_ - run_)});
+    if (gap == 1) arena_.push(after_ == After::key ? ':' : ',');
+    run_ = raw.data();
+    if (escaped) {
+      arena_.push('"');
+      append_escaped(arena_, text);
+      arena_.push('"');
+      run_ += raw.size();
+    }
   }
 
   // Duplicate names (a key repeated in one object, or a dotted key such as "a.b" meeting the
@@ -468,7 +394,6 @@ class RecordBuilder {
     field_count_ = out;
   }
 
-  std::string_view input_;
   Arena arena_;
   std::string path_;                // dotted prefix of the innermost open nested object, with its '.'
   std::vector<std::size_t> marks_;  // path_ length to restore at each open object's end
@@ -477,132 +402,36 @@ class RecordBuilder {
   std::vector<std::size_t> order_;
   std::vector<unsigned char> keep_;
   std::uint64_t name_hashes_ = 0;
-  std::uint64_t repeated_hashes_ = 0;
-  std::string_view key_;        // full dotted name of the member whose value comes next
-  std::string_view text_name_;  // name of the array being written as text
-  std::size_t text_depth_ = 0;  // open containers since the outermost array; > 0 means "writing text"
-  bool partial_ = false;        // a key, string or number is arriving in pieces
+  bool repeated_ = false;             // some name occurs twice
+  std::string_view key_;              // full dotted name of the member whose value comes next
+  std::string_view text_name_;        // name of the array being written as text
+  std::size_t text_depth_ = 0;        // open containers since the outermost array; > 0 means "writing text"
+  const char* text_start_ = nullptr;  // the outermost array's '['
+  const char* prev_end_ = nullptr;    // just past the array's previous token
+  const char* run_ = nullptr;         // once rewritten: where the input not yet copied starts
+  After after_ = After::open;
+  bool rewritten_ = false;  // the text differs from the input's bytes and is built in the arena
 };
-
-// The SAX handler Boost.JSON's basic_parser requires. The builder lives inside it, and so inside the
-// parser, which saves the handler an indirection on every token.
-struct Handler {
-  static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
-
-  explicit Handler(std::string_view input) { b.set_input(input); }
-
-  bool on_document_begin(json::error_code&) {
-    b.begin();
-    return true;
-  }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) {
-    b.object_begin();
-    return true;
-  }
-  bool on_object_end(std::size_t, json::error_code&) {
-    b.object_end();
-    return true;
-  }
-  bool on_array_begin(json::error_code&) {
-    b.array_begin();
-    return true;
-  }
-  bool on_array_end(std::size_t, json::error_code&) {
-    b.array_end();
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    b.key_part(to_std(s));
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    b.key(to_std(s));
-    return true;
-  }
-  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    b.string_part(to_std(s));
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    b.string(to_std(s));
-    return true;
-  }
-  bool on_number_part(json::string_view s, json::error_code&) {
-    b.number_part(to_std(s));
-    return true;
-  }
-  bool on_int64(std::int64_t, json::string_view s, json::error_code&) {
-    b.number(to_std(s));
-    return true;
-  }
-  bool on_uint64(std::uint64_t, json::string_view s, json::error_code&) {
-    b.number(to_std(s));
-    return true;
-  }
-  bool on_double(double, json::string_view s, json::error_code&) {
-    b.number(to_std(s));
-    return true;
-  }
-  bool on_bool(bool v, json::error_code&) {
-    b.boolean(v);
-    return true;
-  }
-  bool on_null(json::error_code&) {
-    b.null();
-    return true;
-  }
-  // Comments are not enabled in the parse options; these only satisfy the interface.
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-
-  RecordBuilder b;
-};
-
-using RecordParser = json::basic_parser<Handler>;
 
 // Checks JSON without keeping anything: for layout detection and for the members of a wrapper
 // object that are not the records.
-struct ValidatingHandler {
-  static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) { return true; }
-  bool on_object_end(std::size_t, json::error_code&) { return true; }
-  bool on_array_begin(json::error_code&) { return true; }
-  bool on_array_end(std::size_t, json::error_code&) { return true; }
-  bool on_key_part(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_key(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_string(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t, json::string_view, json::error_code&) { return true; }
-  bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return true; }
-  bool on_double(double, json::string_view, json::error_code&) { return true; }
-  bool on_bool(bool, json::error_code&) { return true; }
-  bool on_null(json::error_code&) { return true; }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
+struct Validator {
+  void object_begin(const char*) {}
+  void object_end(const char*) {}
+  void array_begin(const char*) {}
+  void array_end(const char*) {}
+  void key(std::string_view, std::string_view, bool) {}
+  void string(std::string_view, std::string_view, bool) {}
+  void scalar(ValueKind, std::string_view) {}
 };
 
-using SkipParser = json::basic_parser<ValidatingHandler>;
-
-json::parse_options options(std::size_t max_depth) {
-  json::parse_options opt;
-  opt.max_depth = max_depth;  // everything else stays strict: no comments, no trailing commas, UTF-8
-  return opt;
-}
+using RecordTokenizer = Tokenizer<RecordBuilder>;
+using ValidatingTokenizer = Tokenizer<Validator>;
 
 // "invalid JSON: syntax error at line 3, column 14" (column in bytes, 1-based).
-std::string describe(const json::error_code& ec, std::uint64_t line, std::uint64_t column) {
+std::string describe(JsonError e, std::uint64_t line, std::uint64_t column) {
   std::string out = "invalid JSON: ";
-  out += ec.message();
+  out += detail::message(e);
   out += " at line ";
   out += std::to_string(line);
   out += ", column ";
@@ -616,7 +445,7 @@ std::string describe(const json::error_code& ec, std::uint64_t line, std::uint64
 class LineScanner {
  public:
   LineScanner(std::string_view data, RecordSink& sink, std::size_t max_depth)
-      : data_(data), sink_(sink), parser_(options(max_depth), data) {}
+      : data_(data), sink_(sink), tokenizer_(data, max_depth) {}
 
   void scan(std::size_t begin, std::size_t end, std::uint64_t line) {
     std::size_t pos = begin;
@@ -627,7 +456,7 @@ class LineScanner {
                                        ? static_cast<std::size_t>(static_cast<const char*>(nl) - data_.data())
                                        : data_.size();
       std::size_t value = pos;
-      while (value < line_end && is_space(data_[value])) ++value;
+      while (value < line_end && is_json_space(data_[value])) ++value;
       if (value < line_end) scan_line(pos, value, line_end, line);
       pos = line_end + 1;
       ++line;
@@ -636,23 +465,28 @@ class LineScanner {
 
  private:
   void scan_line(std::size_t line_start, std::size_t value, std::size_t line_end, std::uint64_t line) {
-    parser_.reset();
-    json::error_code ec;
-    const std::size_t used = parser_.write_some(false, data_.data() + value, line_end - value, ec);
-    // The parser stops after the value and the whitespace following it; anything left is a second
-    // value or garbage on the same line.
-    if (!ec && value + used != line_end) ec = json::make_error_code(json::error::extra_data);
-    if (ec) {
-      sink_.malformed({line, line_start, describe(ec, line, value + used - line_start + 1)});
+    const char* const base = data_.data();
+    tokenizer_.handler().begin();
+    const char* const stop = tokenizer_.parse(base + value, base + line_end, 0);
+    if (stop == nullptr) {
+      const auto column = static_cast<std::uint64_t>(tokenizer_.error_at() - base) - line_start + 1;
+      sink_.malformed({line, line_start, describe(tokenizer_.error(), line, column)});
       return;
     }
-    const RecordView record{parser_.handler().b.finish(), value, line};
+    // The tokenizer stops after the value and the whitespace following it; anything left is a
+    // second value or garbage on the same line.
+    if (stop != base + line_end) {
+      const auto column = static_cast<std::uint64_t>(stop - base) - line_start + 1;
+      sink_.malformed({line, line_start, describe(JsonError::extra_data, line, column)});
+      return;
+    }
+    const RecordView record{tokenizer_.handler().finish(), value, line};
     sink_.record(record);
   }
 
   std::string_view data_;
   RecordSink& sink_;
-  RecordParser parser_;
+  RecordTokenizer tokenizer_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -660,14 +494,13 @@ class LineScanner {
 //
 // The records array and, for a wrapper object, its members are walked here: a few lines of grammar
 // for `[`, `,`, `]`, `{`, `:` and `}`, while every value (record, member key, other member) goes
-// through Boost.JSON, reset per value like the JSON Lines reader. That gives each record's exact
-// byte offset (the SAX events carry no positions), emits it as soon as it is complete, and keeps
-// the whole-file parse as strict as one basic_parser run; structural errors found here are named
-// with Boost.JSON's own messages.
+// through the tokenizer, one value at a time like the JSON Lines reader. That gives each record's
+// exact byte offset, emits it as soon as it is complete, and keeps the whole-file parse as strict
+// as one parse of the document.
 class DocumentScanner {
  public:
   DocumentScanner(std::string_view data, RecordSink& sink, std::size_t max_depth)
-      : data_(data), sink_(sink), max_depth_(max_depth) {}
+      : data_(data), sink_(sink), records_(data, max_depth), skipper_(data, max_depth) {}
 
   void scan(const JsonShape& shape) {
     if (data_.starts_with(kBom)) pos_ = kBom.size();
@@ -682,57 +515,42 @@ class DocumentScanner {
     }
     if (!ok) return;
     skip_space();
-    if (pos_ != data_.size()) fail(pos_, json::error::extra_data);
+    if (pos_ != data_.size()) fail(pos_, JsonError::extra_data);
   }
 
  private:
   bool at(char c) const { return pos_ < data_.size() && data_[pos_] == c; }
   void skip_space() {
-    while (pos_ < data_.size() && is_space(data_[pos_])) ++pos_;
+    while (pos_ < data_.size() && is_json_space(data_[pos_])) ++pos_;
   }
 
-  // The parser for a value nested `depth` containers deep: its own limit is what is left of
-  // max_depth. The caller has checked depth <= max_depth when it entered those containers.
-  RecordParser& parser_for(std::size_t depth) {
-    auto& slot = parsers_[depth];
-    if (!slot) slot.emplace(options(max_depth_ - depth), data_);
-    return *slot;
+  // Runs `tokenizer` on the value at pos_ (`depth` containers deep) and steps over it and the
+  // whitespace after it.
+  template <class T>
+  bool step(T& tokenizer, std::size_t depth) {
+    const char* const base = data_.data();
+    const char* const stop = tokenizer.parse(base + pos_, base + data_.size(), depth);
+    if (stop == nullptr)
+      return fail(static_cast<std::size_t>(tokenizer.error_at() - base), tokenizer.error());
+    pos_ = static_cast<std::size_t>(stop - base);
+    return true;
   }
 
-  // Parses the value at pos_ (and the whitespace after it), emitting it as a record if asked.
+  // Parses the value at pos_, emitting it as a record if asked.
   bool parse_value(std::size_t depth, bool emit) {
     const std::size_t start = pos_;
-    RecordParser& parser = parser_for(depth);
-    parser.reset();
-    json::error_code ec;
-    const std::size_t used = parser.write_some(false, data_.data() + start, data_.size() - start, ec);
-    if (ec) {
-      fail(start + used, ec);
-      return false;
-    }
-    pos_ = start + used;
+    records_.handler().begin();
+    if (!step(records_, depth)) return false;
     if (emit) {
-      const RecordView record{parser.handler().b.finish(), start, line_at(start)};
+      const RecordView record{records_.handler().finish(), start, line_at(start)};
       sink_.record(record);
     }
     return true;
   }
 
-  // Checks the member value at pos_ (at nesting 1) and steps over it and the whitespace after it.
-  bool skip_value() {
-    const std::size_t start = pos_;
-    if (!skipper_) skipper_.emplace(options(max_depth_ - 1));
-    skipper_->reset();
-    json::error_code ec;
-    const std::size_t used = skipper_->write_some(false, data_.data() + start, data_.size() - start, ec);
-    if (ec) return fail(start + used, ec);
-    pos_ = start + used;
-    return true;
-  }
-
   // pos_ is at the '[' of an array at nesting `depth` whose elements are the records.
   bool stream_array(std::size_t depth) {
-    if (depth + 1 > max_depth_) return fail(pos_, json::error::too_deep);
+    if (depth + 1 > max_depth()) return fail(pos_, JsonError::too_deep);
     ++pos_;
     skip_space();
     if (at(']')) {
@@ -754,9 +572,9 @@ class DocumentScanner {
   }
 
   // pos_ is at the '{' of the top-level object; the array member named `key` holds the records and
-  // the other members are read and dropped.
+  // the other members are checked and dropped.
   bool stream_wrapper(const std::string& key) {
-    if (max_depth_ < 1) return fail(pos_, json::error::too_deep);
+    if (max_depth() < 1) return fail(pos_, JsonError::too_deep);
     ++pos_;
     skip_space();
     if (at('}')) {
@@ -766,7 +584,7 @@ class DocumentScanner {
     for (;;) {
       if (!at('"')) return fail_here();
       if (!parse_value(1, false)) return false;  // the member's name, as a JSON string
-      const auto name = parser_for(1).handler().b.finish();
+      const auto name = records_.handler().finish();
       const bool records = name.size() == 1 && name[0].value == key;
       if (!at(':')) return fail_here();
       ++pos_;
@@ -774,7 +592,7 @@ class DocumentScanner {
       if (records && at('[')) {
         if (!stream_array(1)) return false;
         skip_space();
-      } else if (!skip_value()) {
+      } else if (!step(skipper_, 1)) {
         return false;
       }
       if (at(',')) {
@@ -789,14 +607,15 @@ class DocumentScanner {
     }
   }
 
+  std::size_t max_depth() { return records_.max_depth(); }
+
   // A structural byte was expected at pos_: the input ended there, or it holds something else.
-  bool fail_here() { return fail(pos_, pos_ < data_.size() ? json::error::syntax : json::error::incomplete); }
-  bool fail(std::size_t where, json::error e) { return fail(where, json::make_error_code(e)); }
-  bool fail(std::size_t where, const json::error_code& ec) {
+  bool fail_here() { return fail(pos_, pos_ < data_.size() ? JsonError::syntax : JsonError::incomplete); }
+  bool fail(std::size_t where, JsonError e) {
     const std::uint64_t line = line_at(where);
     const std::size_t nl = where == 0 ? std::string_view::npos : data_.rfind('\n', where - 1);
     const std::uint64_t column = nl == std::string_view::npos ? where + 1 : where - nl;
-    sink_.malformed({line, where, describe(ec, line, column) + "; the rest of the file was not read"});
+    sink_.malformed({line, where, describe(e, line, column) + "; the rest of the file was not read"});
     return false;
   }
 
@@ -809,9 +628,8 @@ class DocumentScanner {
 
   std::string_view data_;
   RecordSink& sink_;
-  std::size_t max_depth_;
-  std::optional<RecordParser> parsers_[3];  // values at depth 0, 1 and 2
-  std::optional<SkipParser> skipper_;
+  RecordTokenizer records_;
+  ValidatingTokenizer skipper_;
   std::size_t pos_ = 0;
   std::size_t counted_ = 0;
   std::uint64_t line_ = 1;
@@ -821,20 +639,18 @@ class DocumentScanner {
 // Layout detection.
 
 // Deep enough for any real data file; detection only needs the outer levels and must not let a
-// hostile head grow the parser's stack without bound.
+// hostile head nest the tokenizer without bound.
 constexpr std::size_t kProbeDepth = 256;
 
 bool blank(std::string_view line) {
-  return std::all_of(line.begin(), line.end(), [](char c) { return is_space(c); });
+  return std::all_of(line.begin(), line.end(), [](char c) { return is_json_space(c); });
 }
 
 bool looks_like_lines(std::string_view head, bool whole_file) {
-  SkipParser parser(options(kProbeDepth));
+  ValidatingTokenizer tokenizer(head, kProbeDepth);
   const auto complete_value = [&](std::string_view line) {
-    parser.reset();
-    json::error_code ec;
-    const std::size_t used = parser.write_some(false, line.data(), line.size(), ec);
-    return !ec && used == line.size();
+    const char* const end = line.data() + line.size();
+    return tokenizer.parse(line.data(), end, 0) == end;
   };
   bool first = true;
   for (std::size_t pos = 0; pos < head.size();) {
@@ -858,11 +674,6 @@ bool looks_like_lines(std::string_view head, bool whole_file) {
 
 // Watches the top two levels of a document for the {"...": [records], other scalars} shape.
 struct ShapeProbe {
-  static constexpr std::size_t max_object_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
-
   // A value starts at the current depth (before a container's begin moves it down).
   void value(bool is_object, bool is_array) {
     if (depth == 0) {
@@ -871,7 +682,7 @@ struct ShapeProbe {
       ++members;
       if (is_array) {
         ++array_members;
-        array_key = key;
+        array_key = key_text;
         in_array = true;
       }
     } else if (depth == 2 && in_array && !is_object) {
@@ -882,56 +693,21 @@ struct ShapeProbe {
     if (--depth == 1) in_array = false;
   }
 
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) {
+  void object_begin(const char*) {
     value(true, false);
     ++depth;
-    return true;
   }
-  bool on_object_end(std::size_t, json::error_code&) {
-    container_end();
-    return true;
-  }
-  bool on_array_begin(json::error_code&) {
+  void object_end(const char*) { container_end(); }
+  void array_begin(const char*) {
     value(false, true);
     ++depth;
-    return true;
   }
-  bool on_array_end(std::size_t, json::error_code&) {
-    container_end();
-    return true;
+  void array_end(const char*) { container_end(); }
+  void key(std::string_view text, std::string_view, bool) {
+    if (depth == 1) key_text.assign(text);
   }
-  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-    if (depth == 1) {
-      if (!key_partial) key.clear();
-      key.append(s.data(), s.size());
-      key_partial = true;
-    }
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    if (depth == 1) {
-      if (!key_partial) key.clear();
-      key.append(s.data(), s.size());
-      key_partial = false;
-    }
-    return true;
-  }
-  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
-  bool on_string(json::string_view, std::size_t, json::error_code&) { return scalar(); }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t, json::string_view, json::error_code&) { return scalar(); }
-  bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return scalar(); }
-  bool on_double(double, json::string_view, json::error_code&) { return scalar(); }
-  bool on_bool(bool, json::error_code&) { return scalar(); }
-  bool on_null(json::error_code&) { return scalar(); }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
-  bool scalar() {
-    value(false, false);
-    return true;
-  }
+  void string(std::string_view, std::string_view, bool) { value(false, false); }
+  void scalar(ValueKind, std::string_view) { value(false, false); }
 
   std::size_t depth = 0;
   bool top_object = false;
@@ -939,17 +715,16 @@ struct ShapeProbe {
   std::size_t array_members = 0;
   bool non_object_element = false;
   bool in_array = false;
-  bool key_partial = false;
-  std::string key;
+  std::string key_text;
   std::string array_key;
 };
 
 std::string find_records_key(std::string_view head, bool whole_file) {
-  json::basic_parser<ShapeProbe> parser(options(kProbeDepth));
-  json::error_code ec;
+  Tokenizer<ShapeProbe> tokenizer(head, kProbeDepth);
+  tokenizer.set_more(!whole_file);
   // Errors and a cut-off head just end the watch; the scan reports any error itself.
-  parser.write_some(!whole_file, head.data(), head.size(), ec);
-  const ShapeProbe& p = parser.handler();
+  (void)tokenizer.parse(head.data(), head.data() + head.size(), 0);
+  const ShapeProbe& p = tokenizer.handler();
   if (!p.top_object || p.array_members != 1) return {};
   // One array of records beside other members, objects included, is a wrapper
   // ({"meta": {...}, "data": [...]}): the data a user means is the array, whatever the file's size.

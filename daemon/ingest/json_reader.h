@@ -1,7 +1,8 @@
 // The JSON reader of the snapshot builder: turns JSON Lines / NDJSON files and whole JSON documents
 // (an array of records, an object holding one array of records, a single object, a scalar) into
-// records of flattened fields (record.h). Everything is pushed through Boost.JSON's SAX parser, so a
-// 1 GB file is never held as a DOM.
+// records of flattened fields (record.h). Everything goes through one strict tokenizer
+// (json_tokenizer.h) that hands tokens straight to the record being built, so a 1 GB file is never
+// held as a DOM and values are not built twice.
 //
 // Flattening: nested objects become dotted names (`{"a":{"b":1}}` gives `a.b`); arrays stay compact
 // JSON text (kind `array`); strings are unescaped UTF-8; numbers keep their literal text; a record
@@ -40,9 +41,9 @@ JsonShape detect_json_shape(std::string_view head, bool whole_file);
 
 // JSON Lines: scans the lines that START in data[begin, end) (begin at a line start; end is
 // data.size() or a line start), one record per non-blank line; `first_line` is the 1-based number
-// of the line at `begin`. Parallel-safe: each call has its own parser and buffers. A line that is
+// of the line at `begin`. Parallel-safe: each call has its own tokenizer and buffers. A line that is
 // not valid JSON, or holds anything after its value, is sink.malformed() with its line number, the
-// offset of its start and the parser's reason; lines holding only spaces, tabs or CR are skipped.
+// offset of its start and the reason; lines holding only spaces, tabs or CR are skipped.
 // A UTF-8 byte order mark at offset 0 is skipped.
 void scan_json_lines(std::string_view data, std::size_t begin, std::size_t end, std::uint64_t first_line,
                      RecordSink& sink, std::size_t max_depth = 64);
@@ -52,7 +53,7 @@ void scan_json_lines(std::string_view data, std::size_t begin, std::size_t end, 
 // member named shape.records_key gives that array's elements; any other value is one record. On
 // invalid JSON (including nesting deeper than max_depth, invalid UTF-8 and anything after the
 // document) the records before the error have been emitted, one malformed entry gives the line and
-// offset of the error and a reason naming the line, column and the parser's message, and the rest
+// offset of the error and a reason naming the line, column and what is wrong, and the rest
 // of the file is not read. A UTF-8 byte order mark at offset 0 is skipped.
 void scan_json_document(std::string_view data, const JsonShape& shape, RecordSink& sink,
                         std::size_t max_depth = 64);
