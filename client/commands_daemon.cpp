@@ -7,6 +7,13 @@
 #include <iostream>
 
 namespace gdp::client {
+
+bool stray_arguments(const GlobalOptions& g, const std::vector<std::string>& args, int& code) {
+  if (args.empty()) return false;
+  code = g.out.error(kUsage, "unexpected argument \"" + args.front() + "\"; see gdp --help");
+  return true;
+}
+
 namespace {
 
 std::string human_duration(double seconds) {
@@ -21,13 +28,6 @@ boost::json::object client_facts() {
   return {{"version", kVersion},
           {"protocol_versions", boost::json::array(proto::kSupportedProtocolVersions.begin(),
                                                    proto::kSupportedProtocolVersions.end())}};
-}
-
-// ping, version and status take no arguments; a stray one is more likely a typo than intended.
-bool stray_arguments(const GlobalOptions& g, const std::vector<std::string>& args, int& code) {
-  if (args.empty()) return false;
-  code = g.out.error(kUsage, "unexpected argument \"" + args.front() + "\"; see gdp --help");
-  return true;
 }
 
 int ping(const GlobalOptions& g, const std::vector<std::string>& args) {

@@ -131,10 +131,11 @@ struct ExecutionResult {
   std::string logs;
   ResourceUsage resource_usage;
   std::string container_id;
+  std::optional<std::int64_t> exit_code;  // absent when gdpd stopped the container (a limit)
 };
 BOOST_DESCRIBE_STRUCT(ExecutionResult, (),
                       (success, output_data, error_message, execution_time, output_files, logs,
-                       resource_usage, container_id))
+                       resource_usage, container_id, exit_code))
 
 struct ValidationResult {
   bool is_valid = false;

@@ -136,6 +136,16 @@ struct SnapshotResult {
 };
 BOOST_DESCRIBE_STRUCT(SnapshotResult, (), (snapshot, elapsed_seconds, sanitized))
 
+// ---- cleanup: remove sandbox containers no live step owns (the seed's force_cleanup_all_containers)
+struct CleanupParams {};
+BOOST_DESCRIBE_STRUCT(CleanupParams, (), ())
+
+struct CleanupResult {
+  std::int64_t removed = 0;  // containers labelled for this daemon that were removed
+  std::string engine;        // the Docker Engine's version, e.g. "20.10.24+dfsg1"
+};
+BOOST_DESCRIBE_STRUCT(CleanupResult, (), (removed, engine))
+
 // ---- events (notifications from gdpd) -------------------------------------------------------------
 struct DaemonShuttingDownEvent {
   std::string reason;
@@ -171,7 +181,8 @@ using Ping = Method<"ping", PingParams, PingResult>;
 using Version = Method<"version", VersionParams, VersionResult>;
 using Status = Method<"status", StatusParams, StatusResult>;
 using Snapshot = Method<"snapshot", SnapshotParams, SnapshotResult>;
-using AllMethods = std::tuple<Hello, Ping, Version, Status, Snapshot>;
+using Cleanup = Method<"cleanup", CleanupParams, CleanupResult>;
+using AllMethods = std::tuple<Hello, Ping, Version, Status, Snapshot, Cleanup>;
 
 using DaemonShuttingDown = Event<"daemon.shutting_down", DaemonShuttingDownEvent>;
 using AllEvents = std::tuple<DaemonShuttingDown>;

@@ -31,6 +31,7 @@ po::options_description shared_options() {
        "privacy detectors to switch off, comma-separated (email, phone, card, iban, ssn, ipv4, ipv6, mac, "
        "url_credentials, aws_access_key, google_api_key, github_token, slack_token, jwt, private_key, secret, "
        "person_name, date_of_birth, address, national_id)")
+      ("docker-socket", po::value<std::string>(), "the Docker Engine's Unix socket (default: DOCKER_HOST, else /var/run/docker.sock)")
       ("privacy.strict", po::value<bool>(), "drop sensitive columns from snapshots instead of masking (default false)")
       ("privacy.shape-hints", po::value<bool>(),
        "show an email's domain or a value's length inside placeholders (default false)");
@@ -74,6 +75,7 @@ void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& so
       cfg.privacy_disabled.push_back(name);
     }
   }
+  if (vm.count("docker-socket")) cfg.docker_socket = vm["docker-socket"].as<std::string>();
   if (vm.count("privacy.strict")) cfg.privacy_strict = vm["privacy.strict"].as<bool>();
   if (vm.count("privacy.shape-hints")) cfg.privacy_shape_hints = vm["privacy.shape-hints"].as<bool>();
 }

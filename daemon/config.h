@@ -33,6 +33,8 @@ struct DaemonConfig {
   bool privacy_strict = false;
   bool privacy_shape_hints = false;
   bool no_sanitize = false;
+  // The Docker Engine's socket; default DOCKER_HOST (unix://) or /var/run/docker.sock.
+  std::string docker_socket;
 };
 
 // Thrown for a bad command line or config file; the message names the key and the source.

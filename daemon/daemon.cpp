@@ -3,6 +3,7 @@
 #include "common/jsonrpc.h"
 #include "common/wire.h"
 #include "daemon/log.h"
+#include "daemon/sandbox/runner.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -48,7 +49,9 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
             {},
             {},
             std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency())),
-            nullptr},
+            nullptr,
+            nullptr,
+            {}},
       listener_(io_, core_.config.socket_path),
       methods_(core_),
       signals_(io_),
@@ -65,6 +68,22 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
   core_.connection_count = [this] { return connections_.size(); };
   // Built once: the RE2 programs compile at start-up, not per snapshot.
   core_.sanitizer = std::make_shared<const privacy::Sanitizer>(sanitizer_config(core_.config));
+  core_.engine = std::make_shared<sandbox::Engine>(sandbox::Engine::Options{
+      .socket_path =
+          core_.config.docker_socket.empty() ? sandbox::Engine::default_socket() : core_.config.docker_socket,
+      .timeout = std::chrono::seconds(30)});
+  core_.daemon_label = sandbox::daemon_label(core_.config.state_dir);
+  // Containers left by a daemon that died: no step is live yet, so every one of ours goes. Off
+  // the event loop, and not fatal: gdpd is useful without Docker until a script must run.
+  asio::post(*core_.workers, [engine = core_.engine, label = core_.daemon_label] {
+    try {
+      if (const auto n = sandbox::force_cleanup_all_containers(*engine, label); n > 0) {
+        GDP_LOG(info) << "removed " << n << " container(s) a previous gdpd left";
+      }
+    } catch (const std::exception& e) {
+      GDP_LOG(info) << "no sandbox cleanup at start: " << e.what();
+    }
+  });
   if (core_.config.no_sanitize) {
     GDP_LOG(warn) << "--no-sanitize: snapshots go to planners UNMASKED; clients will warn on every submit";
   }

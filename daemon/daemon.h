@@ -4,6 +4,7 @@
 
 #include "daemon/config.h"
 #include "daemon/privacy/sanitizer.h"
+#include "daemon/sandbox/engine.h"
 #include "daemon/rpc/connection.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/listener.h"
@@ -31,6 +32,10 @@ struct DaemonCore {
   // Where blocking work runs (see worker_pool.h); one thread per core.
   std::unique_ptr<boost::asio::thread_pool> workers;
   std::shared_ptr<const privacy::Sanitizer> sanitizer;
+  // The Docker Engine (connects per call, so a missing engine is an error per call, not at start)
+  // and this daemon's container label.
+  std::shared_ptr<sandbox::Engine> engine;
+  std::string daemon_label;
 
   double uptime_seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -39,11 +39,22 @@ class IngestMethods {
   const DaemonCore& core_;
 };
 
+// cleanup: the sandbox's containers.
+class SandboxMethods {
+ public:
+  explicit SandboxMethods(const DaemonCore& core) : core_(core) {}
+  boost::asio::awaitable<proto::CleanupResult> cleanup(proto::CleanupParams params, CallContext& ctx);
+
+ private:
+  const DaemonCore& core_;
+};
+
 struct Methods {
-  explicit Methods(const DaemonCore& core) : daemon(core), ingest(core) {}
+  explicit Methods(const DaemonCore& core) : daemon(core), ingest(core), sandbox(core) {}
   HandshakeMethods handshake;
   DaemonMethods daemon;
   IngestMethods ingest;
+  SandboxMethods sandbox;
 };
 
 // Binds every method of every family to `dispatcher`.

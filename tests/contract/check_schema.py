@@ -347,6 +347,15 @@ def expect_error(c, rid, reply, code):
     return problems
 
 
+def expect_live(c, name, request, method):
+    rid, reply = request
+    # The sandbox family needs a Docker Engine; where none answers, its documented error is the
+    # right reply and is checked as one.
+    if method["family"] == "sandbox" and isinstance(reply.get("error"), dict):
+        return expect_error(c, rid, reply, 4000)
+    return expect_result(c, rid, reply, method["result"])
+
+
 def live_checks(c, daemon, report):
     golden = load_json(os.path.join(c.dir, "examples", "hello.request.json"))["params"]
     methods = c.index["methods"]
@@ -361,7 +370,7 @@ def live_checks(c, daemon, report):
         params = load_json(os.path.join(c.dir, "examples", f"{name}.request.json")).get("params", {})
         if isinstance(params, dict) and "path" in params:
             params = dict(params, path=data_file)
-        report.run(f"live {name}", lambda n=name, p=params: expect_result(c, *conn.request(n, p), methods[n]["result"]))
+        report.run(f"live {name}", lambda n=name, p=params: expect_live(c, n, conn.request(n, p), methods[n]))
 
     report.run("live unknown method -> -32601",
                lambda: expect_error(c, *conn.request("no.such.method", {}), -32601))
