@@ -68,10 +68,9 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
   core_.connection_count = [this] { return connections_.size(); };
   // Built once: the RE2 programs compile at start-up, not per snapshot.
   core_.sanitizer = std::make_shared<const privacy::Sanitizer>(sanitizer_config(core_.config));
+  // An empty socket means DOCKER_HOST or the default; a bad DOCKER_HOST does not stop gdpd.
   core_.engine = std::make_shared<sandbox::Engine>(sandbox::Engine::Options{
-      .socket_path =
-          core_.config.docker_socket.empty() ? sandbox::Engine::default_socket() : core_.config.docker_socket,
-      .timeout = std::chrono::seconds(30)});
+      .socket_path = core_.config.docker_socket, .timeout = std::chrono::seconds(30)});
   core_.daemon_label = sandbox::daemon_label(core_.config.state_dir);
   // Containers left by a daemon that died: no step is live yet, so every one of ours goes. Off
   // the event loop, and not fatal: gdpd is useful without Docker until a script must run.

@@ -4,7 +4,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -71,11 +70,13 @@ struct Deadline {
   milliseconds total{0};
   milliseconds idle{0};
 
-  static Deadline within(milliseconds total) { return {Clock::now() + total, total, milliseconds{0}}; }
-  static Deadline progressing(milliseconds idle, milliseconds total) {
-    return {Clock::now() + total, total, idle};
+  static Deadline within(milliseconds total) { return {after(total), total, milliseconds{0}}; }
+  static Deadline progressing(milliseconds idle, milliseconds total) { return {after(total), total, idle}; }
+  // Saturates, so that a caller's "forever" (milliseconds::max()) cannot overflow the clock.
+  static Clock::time_point after(milliseconds limit) {
+    return Clock::now() + std::min<milliseconds>(limit, std::chrono::hours(24 * 365));
   }
-  Clock::time_point next() const { return idle.count() > 0 ? std::min(hard, Clock::now() + idle) : hard; }
+  Clock::time_point next() const { return idle.count() > 0 ? std::min(hard, after(idle)) : hard; }
 };
 
 // Percent-encodes all but RFC 3986's unreserved characters and those in `keep`.
@@ -175,8 +176,8 @@ class Connection {
   template <class Body>
   unsigned exchange(http::request<Body>& request) {
     connect();
-    check(run([&](auto&& done) { http::async_write(stream_, request, std::move(done)); }));
-    check(run([&](auto&& done) { http::async_read_header(stream_, buffer_, parser_, std::move(done)); }));
+    check(run([&](auto done) { http::async_write(stream_, request, std::move(done)); }));
+    check(run([&](auto done) { http::async_read_header(stream_, buffer_, parser_, std::move(done)); }));
     return parser_.get().result_int();
   }
 
@@ -185,13 +186,13 @@ class Connection {
   std::string_view reason() const { return parser_.get().reason(); }
 
   // Hands the body to `sink` piece by piece as it arrives. Returns false if the deadline passed
-  // first; the connection is closed then.
+  // first; a later call (with a new deadline) carries on reading.
   bool try_read_body(const std::function<void(std::string_view)>& sink) {
     while (!parser_.is_done()) {
       auto& body = parser_.get().body();
       body.data = chunk_.data();
       body.size = chunk_.size();
-      auto ec = run([&](auto&& done) { http::async_read_some(stream_, buffer_, parser_, std::move(done)); });
+      auto ec = run([&](auto done) { http::async_read_some(stream_, buffer_, parser_, std::move(done)); });
       if (ec == beast::error::timeout) return false;
       if (ec == http::error::need_buffer) ec = {};
       check(ec);
@@ -205,23 +206,31 @@ class Connection {
     if (!try_read_body(sink)) check(beast::error::timeout);
   }
 
-  // The whole body, which must fit in `limit`.
+  // Appends the body to `text`, which must stay within `limit`. Returns false if the deadline
+  // passed first, with what had arrived already appended.
+  bool try_read_text(std::string& text, std::size_t limit) {
+    return try_read_body([&](std::string_view piece) {
+      if (!append_bounded(text, piece, limit)) {
+        fail("sent an answer longer than " + std::to_string(limit >> 10) + " KiB");
+      }
+    });
+  }
+
   std::string read_text(std::size_t limit = kMaxReplyBytes) {
     std::string text;
-    read_body([&](std::string_view piece) {
-      if (!append_bounded(text, piece, limit))
-        fail("sent an answer longer than " + std::to_string(limit >> 10) + " KiB");
-    });
+    if (!try_read_text(text, limit)) check(beast::error::timeout);
     return text;
   }
 
-  // Reads an error body (its first kMaxErrorBytes are enough) and throws it as an EngineError whose
-  // what() reads like "POST /containers/create: 404 No such image: x".
+  // Reads an error body (its first kMaxErrorBytes are enough) and throws it as an EngineError.
   [[noreturn]] void throw_error_status() {
     std::string text;
     read_body([&](std::string_view piece) { append_bounded(text, piece, kMaxErrorBytes); });
-    const unsigned status = parser_.get().result_int();
-    const auto message = engine_message(text, parser_.get().reason());
+    throw_engine_error(parser_.get().result_int(), engine_message(text, parser_.get().reason()));
+  }
+
+  // what() reads like "POST /containers/create: 404 No such image: x".
+  [[noreturn]] void throw_engine_error(unsigned status, const std::string& message) {
     throw EngineError(static_cast<int>(status), message,
                       what_ + ": " + std::to_string(status) + " " + message);
   }
@@ -237,32 +246,38 @@ class Connection {
     } catch (const boost::system::system_error& e) {
       unavailable(socket_, "cannot use " + socket_ + " as the Docker engine's socket: " + e.code().message());
     }
-    const auto ec = run([&](auto&& done) { stream_.async_connect(endpoint, std::move(done)); });
+    const auto ec = run([&](auto done) { stream_.async_connect(endpoint, std::move(done)); });
     if (ec == beast::error::timeout) check(ec);
     if (ec) unavailable(socket_, connect_failure(socket_, ec));
   }
 
-  // Starts one async operation and runs the io_context until it completes; basic_stream's timer
-  // closes the socket at the deadline, so run() always returns.
+  // Starts one async operation and runs the io_context until it completes or the deadline passes.
+  // At the deadline the operation is cancelled, not the socket closed: a wait polled in short
+  // slices resumes on the same connection, with the parser where it stopped.
   template <class Start>
   beast::error_code run(Start&& start) {
-    stream_.expires_at(deadline_.next());
-    beast::error_code result = net::error::would_block;
+    std::optional<beast::error_code> result;
     start([&result](beast::error_code ec, auto&&...) { result = ec; });
     io_.restart();
-    io_.run();
-    return result;
+    io_.run_until(deadline_.next());
+    if (result) return *result;
+    beast::error_code ignored;
+    stream_.cancel(ignored);
+    io_.restart();
+    io_.run();  // the cancelled operation completes now
+    // It may have finished just before the cancel took effect.
+    return result && *result != net::error::operation_aborted ? *result : beast::error::timeout;
   }
 
   void check(const beast::error_code& ec) {
     if (!ec) return;
     if (ec == beast::error::timeout) {
       const bool silent = deadline_.idle.count() > 0 && Clock::now() < deadline_.hard;
-      const auto limit = silent ? deadline_.idle : deadline_.total;
-      unavailable(socket_, "the Docker engine at " + socket_ +
-                               (silent ? " stopped answering " : " did not answer ") + what_ + " within " +
-                               std::to_string(limit.count()) +
-                               " ms; if it is hung, restart it: sudo systemctl restart docker");
+      const auto how =
+          silent ? " went silent for " + std::to_string(deadline_.idle.count()) + " ms during " + what_
+                 : " did not answer " + what_ + " within " + std::to_string(deadline_.total.count()) + " ms";
+      unavailable(socket_, "the Docker engine at " + socket_ + how +
+                               "; if it is hung, restart it: sudo systemctl restart docker");
     }
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
         ec == net::error::broken_pipe || ec == http::error::partial_message) {
@@ -281,10 +296,10 @@ class Connection {
   std::string what_;
   Deadline deadline_;
   net::io_context io_;
-  beast::basic_stream<local> stream_{io_};
+  local::socket stream_{io_};
   beast::flat_buffer buffer_;
   http::response_parser<http::buffer_body> parser_;
-  std::array<char, 64 * 1024> chunk_{};
+  std::array<char, std::size_t{64} << 10> chunk_{};
 };
 
 template <class Body = http::string_body>
@@ -381,8 +396,9 @@ void read_json_stream(Connection& connection, const std::string& subject,
       error = string_field(detail->get_object(), "message");
     }
     if (error.empty()) error = string_field(line, "error");
-    if (error.empty() && line.contains("errorDetail"))
+    if (error.empty() && line.contains("errorDetail")) {
       error = "the engine reported an error without a message";
+    }
     if (!error.empty()) throw RpcError(ErrorCode::ImagePull, subject + ": " + error);
     if (progress) progress(line);
   });
@@ -442,13 +458,15 @@ class LogDemuxer {
     first_ = false;
     stream_ = type == kStderr || type == kSystemError ? type : kStdout;  // stdin frames carry stdout
     remaining_ = 0;
-    for (std::size_t i = 4; i < 8; ++i)
+    for (std::size_t i = 4; i < 8; ++i) {
       remaining_ = (remaining_ << 8) | static_cast<unsigned char>(header_[i]);
+    }
     if (remaining_ == 0) end_frame();
   }
 
+  // The engine's own failure after it had answered 200; "everything else" maps to 500 in its API.
   void end_frame() {
-    if (stream_ == kSystemError) connection_.fail("reported an error in the log stream: " + system_error_);
+    if (stream_ == kSystemError) connection_.throw_engine_error(500, system_error_);
   }
 
   void keep(unsigned char stream, std::string_view bytes) {
@@ -498,7 +516,7 @@ struct Engine::Impl {
   std::optional<EngineVersion> negotiated;
 
   const std::string& socket() const {
-    if (socket_error) throw *socket_error;
+    if (socket_error) throw RpcError(*socket_error);
     return options.socket_path;
   }
 
@@ -694,41 +712,21 @@ CreatedContainer Engine::create_container(std::string_view name, const json::obj
 
 namespace {
 
-// A wait in flight, shared by copies of the function wait_next_exit returns. It owns everything it
-// needs, so it outlives neither the engine's socket path nor its negotiated prefix.
+// A wait in flight, shared by copies of the function wait_next_exit returns; it owns its
+// connection, so it may outlive the Engine that made it.
 struct PendingWait {
-  std::string socket, prefix, id;
-  milliseconds timeout;
+  std::string socket;
+  std::unique_ptr<Connection> connection;  // the request sent and the response's header read
   std::mutex mutex;
-  std::unique_ptr<Connection> connection;  // the request sent and its header read
+  std::string text;  // the body so far: a slice may end between two of its chunks
   std::optional<ContainerExit> result;
 
-  // Sends the wait and reads the response's header: the engine writes it only once the wait is
-  // registered, so a start sent after this cannot outrun it.
-  void send(std::string_view condition) {
-    const auto path = container_path(id, "/wait");
-    connection = std::make_unique<Connection>(socket, "POST " + path, Deadline::within(timeout));
-    auto request =
-        json_request(http::verb::post, prefix + path + query_join({{"condition", condition}}), nullptr);
-    if (connection->exchange(request) >= 300) connection->throw_error_status();
-  }
-
+  // Callers may poll in short slices: a timeout leaves the request pending on its connection.
   std::optional<ContainerExit> await(milliseconds limit) {
     std::lock_guard lock(mutex);
     if (result) return result;
-    // After a timeout the connection is gone; the container was started by then, so waiting for
-    // not-running on a fresh connection catches the same exit (e.g. after the caller's kill).
-    if (!connection) send("not-running");
     connection->set_deadline(Deadline::within(limit));
-    std::string text;
-    const bool answered = connection->try_read_body([&](std::string_view piece) {
-      if (text.size() + piece.size() > kMaxErrorBytes) connection->fail("sent an oversized wait answer");
-      text.append(piece);
-    });
-    if (!answered) {
-      connection.reset();
-      return std::nullopt;
-    }
+    if (!connection->try_read_text(text, kMaxErrorBytes)) return std::nullopt;
     const auto body = parse_object(socket, connection->what(), text);
     const auto* code = body.if_contains("StatusCode");
     boost::system::error_code ec;
@@ -748,12 +746,15 @@ struct PendingWait {
 }  // namespace
 
 std::function<std::optional<ContainerExit>(milliseconds)> Engine::wait_next_exit(std::string_view id) {
+  const auto path = container_path(id, "/wait");
+  const auto prefix = impl_->prefix();
   auto pending = std::make_shared<PendingWait>();
   pending->socket = impl_->socket();
-  pending->prefix = impl_->prefix();
-  pending->id = std::string(id);
-  pending->timeout = impl_->options.timeout;
-  pending->send("next-exit");
+  pending->connection = impl_->open(http::verb::post, path, Deadline::within(impl_->options.timeout));
+  // The engine writes the response's header only once the wait is registered, so reading it here
+  // means a start sent after this call cannot outrun the wait.
+  auto request = json_request(http::verb::post, prefix + path + "?condition=next-exit", nullptr);
+  if (pending->connection->exchange(request) >= 300) pending->connection->throw_error_status();
   return [pending](milliseconds limit) { return pending->await(limit); };
 }
 
@@ -778,10 +779,10 @@ json::object Engine::inspect(std::string_view id) {
   return impl_->call_object(http::verb::get, container_path(id, "/json"));
 }
 
-json::object Engine::stats(std::string_view id) {
-  // Without one-shot (in the API since 1.41) the engine samples twice, about a second apart, so
-  // precpu_stats is filled and CPU usage can be computed; one-shot would leave it zero.
-  return impl_->call_object(http::verb::get, container_path(id, "/stats"), query_join({{"stream", "false"}}));
+json::object Engine::stats(std::string_view id, bool one_shot) {
+  return impl_->call_object(
+      http::verb::get, container_path(id, "/stats"),
+      one_shot ? query_join({{"stream", "false"}, {"one-shot", "true"}}) : query_join({{"stream", "false"}}));
 }
 
 ContainerLogs Engine::logs(std::string_view id, std::size_t max_bytes) {

@@ -28,7 +28,7 @@ class EngineError : public std::runtime_error {
  public:
   EngineError(int status, std::string message, std::string what)
       : std::runtime_error(std::move(what)), status_(status), message_(std::move(message)) {}
-  int status() const { return status_; }                    // HTTP status, e.g. 404, 409
+  int status() const { return status_; }                          // HTTP status, e.g. 404, 409
   const std::string& engine_message() const { return message_; }  // the body's "message"
 
  private:
@@ -68,7 +68,7 @@ struct ContainerSummary {
 class Engine {
  public:
   struct Options {
-    std::string socket_path;  // default: DOCKER_HOST (unix://...) or /var/run/docker.sock
+    std::string socket_path;                   // default: DOCKER_HOST (unix://...) or /var/run/docker.sock
     std::chrono::milliseconds timeout{30000};  // per call, except wait and pulls which take their own
   };
 
@@ -108,7 +108,9 @@ class Engine {
   void kill(std::string_view id, std::string_view signal = "KILL");  // 404/409 (gone, not running) ignored
   void remove(std::string_view id, bool force = true);               // 404 ignored
   boost::json::object inspect(std::string_view id);
-  boost::json::object stats(std::string_view id);  // GET /containers/{id}/stats?stream=false
+  // GET /containers/{id}/stats?stream=false. Without one_shot the engine samples twice, a second
+  // or two apart, so precpu_stats is filled; with it (API 1.41+) it answers at once, precpu zero.
+  boost::json::object stats(std::string_view id, bool one_shot = false);
   // GET /containers/{id}/logs?stdout=1&stderr=1, demultiplexed (8-byte frame headers), each stream
   // kept to max_bytes.
   ContainerLogs logs(std::string_view id, std::size_t max_bytes);

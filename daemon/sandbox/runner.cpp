@@ -103,10 +103,15 @@ class Sampler {
     return number(v);
   }
 
+  // One-shot samples, so stopping never waits on the engine's two-sample stats; CPU % is the
+  // CPU time consumed between our own samples over the wall time between them.
   void loop() {
+    std::int64_t last_cpu = -1;
+    auto last_at = Clock::now();
     while (!stopping_) {
       try {
-        const auto s = engine_.stats(id_);
+        const auto s = engine_.stats(id_, true);
+        const auto now = Clock::now();
         const auto usage = at(s, {"memory_stats", "usage"});
         const auto max_usage = at(s, {"memory_stats", "max_usage"});  // cgroup v1: the peak itself
         peak_memory_ = std::max<std::int64_t>(peak_memory_, std::max(usage, max_usage));
@@ -118,18 +123,18 @@ class Sampler {
           }
         }
         network_bytes_ = std::max<std::int64_t>(network_bytes_, net);
-        const double cpu = static_cast<double>(at(s, {"cpu_stats", "cpu_usage", "total_usage"}) -
-                                               at(s, {"precpu_stats", "cpu_usage", "total_usage"}));
-        const double system = static_cast<double>(at(s, {"cpu_stats", "system_cpu_usage"}) -
-                                                  at(s, {"precpu_stats", "system_cpu_usage"}));
-        const auto cpus = std::max<std::int64_t>(1, at(s, {"cpu_stats", "online_cpus"}));
-        if (system > 0 && cpu >= 0) {
+        const auto cpu = at(s, {"cpu_stats", "cpu_usage", "total_usage"});  // ns
+        const double wall = std::chrono::duration<double, std::nano>(now - last_at).count();
+        if (last_cpu >= 0 && cpu >= last_cpu && wall > 0) {
           std::lock_guard lock(mutex_);
-          cpu_percent_ = std::max(cpu_percent_, cpu / system * static_cast<double>(cpus) * 100.0);
+          cpu_percent_ = std::max(cpu_percent_, static_cast<double>(cpu - last_cpu) / wall * 100.0);
         }
+        last_cpu = cpu;
+        last_at = now;
       } catch (const std::exception&) {
         return;  // the container is gone or the engine is busy: the run reports what it has
       }
+      for (int i = 0; i < 5 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
 
