@@ -1,8 +1,7 @@
 // Hostile scripts against the real Docker Engine: each ends with the right result and error, the
 // host is untouched, and no container of ours is left. Caps are lowered so CI stays quick; the
 // defaults themselves are checked on a created container.
-#include "daemon/sandbox/runner.h"
-#include "tests/support/test_support.h"
+#include "tests/integration/sandbox/sandbox_fixture.h"
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -13,41 +12,12 @@
 
 using namespace gdp;
 using namespace gdp::sandbox;
+using gdp::sandbox::test::engine;
+using gdp::sandbox::test::Step;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-// A step's folders in a private temp dir, and this test run's daemon label.
-struct Step {
-  test::TempDir dir;
-  StepFiles files;
-  StepLabels labels;
-
-  explicit Step(const std::string& script) {
-    files.input = dir / "input.csv";
-    files.work = dir / "work";
-    files.output = dir / "output";
-    files.script = dir / "step.py";
-    fs::create_directories(files.work);
-    fs::create_directories(files.output);
-    std::ofstream(files.input) << "a,b\n1,2\n";
-    std::ofstream(files.script) << script;
-    // The sandbox user must be able to read them (a root daemon runs scripts as nobody). The
-    // input is even writable by anyone here, so only the read-only mount stands in the way.
-    chmod(files.input.c_str(), 0666);
-    chmod(files.script.c_str(), 0644);
-    chmod(dir.path().c_str(), 0755);
-    labels.daemon = daemon_label(dir.path().string());
-    labels.session = "test";
-    labels.step = 1;
-  }
-};
-
-Engine& engine() {
-  static Engine e(Engine::Options{Engine::default_socket(), std::chrono::milliseconds(60000)});
-  return e;
-}
 
 ResourceConfig small_caps() {
   ResourceConfig c;

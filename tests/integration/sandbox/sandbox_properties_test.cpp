@@ -1,6 +1,5 @@
 // The seed's Properties 8 and 20 against the real Docker Engine, 100 generated cases each.
-#include "daemon/sandbox/runner.h"
-#include "tests/support/test_support.h"
+#include "tests/integration/sandbox/sandbox_fixture.h"
 
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
@@ -13,33 +12,11 @@
 
 using namespace gdp;
 using namespace gdp::sandbox;
+using gdp::sandbox::test::engine;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
-
-Engine& engine() {
-  static Engine e(Engine::Options{Engine::default_socket(), std::chrono::milliseconds(60000)});
-  return e;
-}
-
-struct Folders {
-  test::TempDir dir;
-  StepFiles files;
-  StepLabels labels;
-  Folders() {
-    files.input = dir / "input.csv";
-    files.work = dir / "work";
-    files.output = dir / "output";
-    files.script = dir / "step.py";
-    fs::create_directories(files.work);
-    fs::create_directories(files.output);
-    std::ofstream(files.input) << "a\n1\n";
-    chmod(files.input.c_str(), 0644);
-    chmod(dir.path().c_str(), 0755);
-    labels = {daemon_label(dir.path().string()), "prop", 1};
-  }
-};
 
 std::int64_t number(const json::value& v) {
   return v.to_number<std::int64_t>();
@@ -49,8 +26,7 @@ std::int64_t number(const json::value& v) {
 
 TEST_CASE("Property 20: every container enforces its limits and sees only its mounts",
           "[property][Property 20][docker]") {
-  Folders f;
-  std::ofstream(f.files.script) << "print(1)\n";
+  gdp::sandbox::test::Step f("print(1)\n", "prop");
   int probes = 0;
   rc::prop(
       "Container Resource Isolation", [&] {
@@ -108,7 +84,7 @@ TEST_CASE("Property 20: every container enforces its limits and sees only its mo
 
 TEST_CASE("Property 8: scripts run only inside a container, never on the host",
           "[property][Property 8][docker]") {
-  Folders f;
+  gdp::sandbox::test::Step f("", "prop");
   ResourceConfig c;
   c.memory_bytes = std::int64_t{256} << 20;
   c.timeout = std::chrono::seconds(30);
