@@ -143,9 +143,11 @@ struct ValidationResult {
   std::vector<std::string> security_warnings;
   std::vector<std::string> suggested_fixes;
   double validation_time = 0;  // seconds
+  SecurityLevel security_level = SecurityLevel::safe;  // restricted needs a second confirmation
 };
 BOOST_DESCRIBE_STRUCT(ValidationResult, (),
-                      (is_valid, syntax_errors, security_warnings, suggested_fixes, validation_time))
+                      (is_valid, syntax_errors, security_warnings, suggested_fixes, validation_time,
+                       security_level))
 
 struct ProcessingSession {
   std::string session_id;  // {timestamp}_{hash}
