@@ -29,8 +29,10 @@ std::set<std::string> loaded_libraries(const std::string& trace) {
 }
 
 bool allowed(const std::string& lib) {
-  for (const char* prefix : {"libc.so", "libm.so", "libstdc++.so", "libgcc_s.so", "ld-linux",
-                             "libboost_json.so", "libboost_program_options.so"}) {
+  // The sanitizers' runtimes appear in the ASan+UBSan build: instrumentation, not dependencies.
+  for (const char* prefix :
+       {"libc.so", "libm.so", "libstdc++.so", "libgcc_s.so", "ld-linux", "libboost_json.so",
+        "libboost_program_options.so", "libasan.so", "libubsan.so"}) {
     if (lib.rfind(prefix, 0) == 0) return true;
   }
   return false;
