@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -73,7 +74,11 @@ class Sampler {
   Sampler& operator=(const Sampler&) = delete;
 
   void stop() {
-    stopping_ = true;
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
   std::int64_t peak_memory() const { return peak_memory_; }
@@ -134,7 +139,8 @@ class Sampler {
       } catch (const std::exception&) {
         return;  // the container is gone or the engine is busy: the run reports what it has
       }
-      for (int i = 0; i < 5 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_.load(); });
     }
   }
 
@@ -143,6 +149,7 @@ class Sampler {
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> peak_memory_{0}, pids_peak_{0}, network_bytes_{0};
   mutable std::mutex mutex_;
+  std::condition_variable wake_;  // stop() ends the pause between samples at once
   double cpu_percent_ = 0;
   std::thread thread_;
 };
