@@ -109,17 +109,7 @@ PackageStep PackageInstaller::install(const std::vector<std::string>& packages, 
                     {"Init", true}}},
   };
   const auto created = engine_.create_container("", body);
-  struct Remover {
-    Engine& engine;
-    const std::string& id;
-    ~Remover() {
-      try {
-        engine.remove(id, true);
-      } catch (const std::exception&) {
-        // force_cleanup_all_containers takes it later.
-      }
-    }
-  } remover{engine_, created.id};
+  const ContainerRemover remover{engine_, created.id};
   if (!created.warnings.empty()) {
     throw RpcError(ErrorCode::ResourceLimit,
                    "the Docker Engine would drop a limit for the package step: " + created.warnings.front());

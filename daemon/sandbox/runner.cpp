@@ -251,17 +251,7 @@ StepRun Runner::run(const StepFiles& files, const StepLabels& labels) {
   auto created = engine_.create_container(name, container_spec(files, labels));
   const std::string id = created.id;
   // From here on the container exists: whatever happens, it is removed.
-  struct Remover {
-    Engine& engine;
-    const std::string& id;
-    ~Remover() {
-      try {
-        engine.remove(id, true);
-      } catch (const std::exception&) {
-        // Left for force_cleanup_all_containers at the next start or gdp cleanup.
-      }
-    }
-  } remover{engine_, id};
+  const ContainerRemover remover{engine_, id};
   if (!created.warnings.empty()) {
     std::string all;
     for (const auto& w : created.warnings) all += (all.empty() ? "" : "; ") + w;

@@ -90,6 +90,25 @@ class Runner {
   ResourceConfig config_;
 };
 
+// Removes a container when it goes out of scope, whatever happened; a failure leaves it for
+// force_cleanup_all_containers at the next start or gdp cleanup.
+class ContainerRemover {
+ public:
+  ContainerRemover(Engine& engine, std::string id) : engine_(engine), id_(std::move(id)) {}
+  ~ContainerRemover() {
+    try {
+      engine_.remove(id_, true);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): see above
+    }
+  }
+  ContainerRemover(const ContainerRemover&) = delete;
+  ContainerRemover& operator=(const ContainerRemover&) = delete;
+
+ private:
+  Engine& engine_;
+  std::string id_;
+};
+
 // The seed's force_cleanup_all_containers: removes every container labelled for this daemon.
 // Returns how many were removed. Used at daemon start (no step is live then) and by gdp cleanup.
 std::size_t force_cleanup_all_containers(Engine& engine, const std::string& daemon);
