@@ -19,7 +19,16 @@ TEST_CASE("a package step installs, commits, and is reused", "[docker][packages]
   CHECK(installer.image_for({"bc", "bc"}) == image);  // a set: order and repeats aside
   if (engine().inspect_image(image)) engine().remove_image(image, true);
 
-  const auto first = installer.install({"bc"}, step.labels);
+  PackageStep first;
+  try {
+    first = installer.install({"bc"}, step.labels);
+  } catch (const RpcError& e) {
+    // Only a machine whose engine cannot reach Debian's mirror gets here, and it says so; any
+    // other failure fails the test.
+    if (e.code() != ErrorCode::Network) throw;
+    WARN("no package step end to end: " << e.what());
+    return;
+  }
   CHECK_FALSE(first.reused);
   CHECK(first.image == image);
   CHECK(first.output.find("Setting up bc") != std::string::npos);
@@ -58,6 +67,10 @@ TEST_CASE("package names are checked, and a missing package says what apt said",
     (void)installer.install({"gdp-no-such-package-xyz"}, step.labels);
     FAIL("installed a package that does not exist");
   } catch (const RpcError& e) {
+    if (e.code() == ErrorCode::Network) {
+      WARN("Debian's mirror is out of reach: " << e.what());
+      return;
+    }
     CHECK(e.code() == ErrorCode::PackageInstallation);
     CHECK(std::string(e.what()).find("Unable to locate package gdp-no-such-package-xyz") !=
           std::string::npos);
