@@ -54,6 +54,14 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+std::string size_text(std::size_t bytes) {
+  if (bytes >= (std::size_t{1} << 20) && bytes % (std::size_t{1} << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 std::string ms(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
@@ -455,12 +463,12 @@ class Exchange {
                     (got_some ? "; part of it had arrived" : ""));
     }
     if (ec == http::error::body_limit) {
-      network_error("the answer from " + host_ + " is larger than " +
-                    std::to_string(config_.max_body_bytes >> 20) + " MiB; refusing it");
+      network_error("the answer from " + host_ + " is larger than " + size_text(config_.max_body_bytes) +
+                    "; refusing it");
     }
     if (ec == http::error::header_limit) {
       network_error("the answer from " + host_ + " has a header larger than " +
-                    std::to_string(config_.max_header_bytes >> 10) + " KiB; refusing it");
+                    size_text(config_.max_header_bytes) + "; refusing it");
     }
     const bool closed = ec == ssl::error::stream_truncated || ec == http::error::partial_message ||
                         ec == http::error::end_of_stream || ec == asio::error::eof ||
