@@ -84,11 +84,11 @@ json::value parse(const std::string& body) {
   return json::parse(body);
 }
 
-// A port on which nothing listens: bound (so no one else takes it meanwhile) but not listening,
-// so a connection to it is refused.
-class RefusingPort {
+// A loopback port bound for the test's lifetime, so no one else takes it meanwhile. Not listening,
+// it refuses connections; listening, the kernel accepts them but no one ever speaks.
+class IdlePort {
  public:
-  RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  explicit IdlePort(bool listening) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -96,10 +96,11 @@ class RefusingPort {
     REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0);
     REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
     port_ = ntohs(addr.sin_port);
+    if (listening) REQUIRE(::listen(fd_, 4) == 0);
   }
-  ~RefusingPort() { ::close(fd_); }
-  RefusingPort(const RefusingPort&) = delete;
-  RefusingPort& operator=(const RefusingPort&) = delete;
+  ~IdlePort() { ::close(fd_); }
+  IdlePort(const IdlePort&) = delete;
+  IdlePort& operator=(const IdlePort&) = delete;
   std::uint16_t port() const { return port_; }
 
  private:
@@ -342,13 +343,25 @@ TEST_CASE("answers over the caps are refused", "[https][integration]") {
 
 TEST_CASE("nothing listening, or no such host, is a Network error naming the place", "[https][integration]") {
   HttpsTransport transport(HttpsConfig{});
-  RefusingPort port;
+  IdlePort port(false);
   const auto endpoint = "https://127.0.0.1:" + std::to_string(port.port());
   CHECK_THAT(network_failure(transport, generate_request(endpoint, "AIzaSyRefusedKey")),
              Contains("127.0.0.1:" + std::to_string(port.port()) + " refused the connection"));
   CHECK_THAT(
       network_failure(transport, generate_request("https://no-such-host.invalid", "AIzaSyUnresolvedKey")),
       Contains("cannot resolve no-such-host.invalid:443 (DNS)"));
+}
+
+TEST_CASE("a server that accepts but never speaks TLS runs into the connect timeout",
+          "[https][integration]") {
+  HttpsTransport transport(HttpsConfig{});
+  IdlePort port(true);
+  HttpTimeouts timeouts;
+  timeouts.connect = std::chrono::milliseconds(200);
+  const auto endpoint = "https://127.0.0.1:" + std::to_string(port.port());
+  const auto message = network_failure(transport, generate_request(endpoint, "AIzaSySilentKey"), timeouts);
+  CHECK_THAT(message, Contains("the TLS handshake with 127.0.0.1 timed out"));
+  CHECK_THAT(message, Contains("connect timeout"));
 }
 
 TEST_CASE("a header value that would break the request is refused without being shown", "[https][unit]") {
