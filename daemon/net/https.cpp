@@ -89,8 +89,9 @@ void split_authority(std::string_view authority, const std::string& what, std::s
     host = std::string(authority.substr(1, close - 1));
     const auto rest = authority.substr(close + 1);
     if (!rest.empty()) {
-      if (!rest.starts_with(':'))
+      if (!rest.starts_with(':')) {
         bad_setting(what + " has something other than :PORT after its IPv6 address");
+      }
       port_text = rest.substr(1);
     }
     boost::system::error_code ec;
@@ -109,8 +110,9 @@ void split_authority(std::string_view authority, const std::string& what, std::s
   if (port_text.empty()) return;  // the caller's default stands
   unsigned long value = 0;
   for (const char c : port_text) {
-    if (c < '0' || c > '9' || value > 65535)
+    if (c < '0' || c > '9' || value > 65535) {
       bad_setting(what + " has a port that is not a number from 1 to 65535");
+    }
     value = value * 10 + static_cast<unsigned long>(c - '0');
   }
   if (value == 0 || value > 65535) bad_setting(what + " has a port that is not a number from 1 to 65535");
@@ -428,11 +430,13 @@ class Exchange {
     http::response_parser<http::empty_body> parser;
     parser.skip(true);
     if (!ec) ec = wait([&](auto done) { http::async_read_header(socket, buffer_, parser, std::move(done)); });
-    if (ec == beast::error::timeout)
+    if (ec == beast::error::timeout) {
       network_error("opening a tunnel through " + proxy_->name() + timed_out("connect"));
-    if (ec)
+    }
+    if (ec) {
       network_error("opening a tunnel through " + proxy_->name() + " to " + target +
                     " failed: " + ec.message());
+    }
     const auto status = parser.get().result_int();
     if (status != 200) {
       auto reason = std::string(parser.get().reason()).substr(0, 120);

@@ -67,7 +67,7 @@ std::string network_failure(HttpsTransport& transport, HttpRequest request, Http
   try {
     transport.send(request, timeouts);
   } catch (const RpcError& e) {
-    const std::string message = e.what();
+    std::string message = e.what();
     INFO(message);
     CHECK(e.code() == ErrorCode::Network);
     for (const auto& [name, value] : request.headers) {
@@ -242,16 +242,16 @@ TEST_CASE("a request travels to the fake verified with its CA, byte for byte", "
 TEST_CASE("several threads share one transport", "[https][integration]") {
   FakeGemini gemini;
   HttpsTransport transport(trusting(gemini));
-  std::vector<std::future<int>> results;
-  for (int i = 0; i < 4; ++i) {
-    results.push_back(std::async(std::launch::async, [&] {
+  std::vector<std::future<int>> results(4);
+  for (auto& result : results) {
+    result = std::async(std::launch::async, [&] {
       int ok = 0;
       for (int j = 0; j < 3; ++j) {
         ok +=
             transport.send(generate_request(gemini.endpoint(), gemini.valid_key()), {}).status == 200 ? 1 : 0;
       }
       return ok;
-    }));
+    });
   }
   int ok = 0;
   for (auto& r : results) ok += r.get();

@@ -151,6 +151,7 @@ PortProcess::PortProcess(const std::vector<std::string>& argv, const std::string
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_ = ::fork();
@@ -243,8 +244,9 @@ FakeProxy::FakeProxy(FakeProxyOptions options)
             std::vector<std::string> argv{GDP_PYTHON3, GDP_FAKE_GEMINI_SCRIPT, "proxy", "--dir",
                                           dir_.path().string()};
             if (!options_.credentials.empty()) argv.insert(argv.end(), {"--auth", options_.credentials});
-            if (options_.deny_status != 0)
+            if (options_.deny_status != 0) {
               argv.insert(argv.end(), {"--deny", std::to_string(options_.deny_status)});
+            }
             return argv;
           }(),
           dir_ / "proxy.log") {}
