@@ -10,7 +10,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstdlib>
 #include <future>
+#include <optional>
 #include <thread>
 
 using namespace gdp::test;
@@ -181,6 +183,33 @@ TEST_CASE("NO_PROXY entries match the host and its subdomains, and * matches all
   CHECK(bypasses_proxy("::1", "[::1]"));
   CHECK_FALSE(bypasses_proxy("generativelanguage.googleapis.com", ""));
   CHECK_FALSE(bypasses_proxy("generativelanguage.googleapis.com", "localhost, ,."));
+}
+
+TEST_CASE("the proxy settings come from the environment as curl reads them", "[https][unit]") {
+  // Saved and restored, so the rest of the run sees the environment it was started with.
+  const std::vector<const char*> names{"https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"};
+  std::vector<std::optional<std::string>> saved;
+  for (const char* name : names) {
+    const char* value = std::getenv(name);
+    saved.push_back(value == nullptr ? std::nullopt : std::optional<std::string>(value));
+  }
+  ::setenv("https_proxy", "http://lower:3128", 1);
+  ::setenv("HTTPS_PROXY", "http://upper:3128", 1);
+  ::unsetenv("no_proxy");
+  ::setenv("NO_PROXY", "localhost", 1);
+  auto config = gdp::net::https_config_from_environment();
+  CHECK(config.https_proxy == "http://lower:3128");
+  CHECK(config.no_proxy == "localhost");
+  ::setenv("https_proxy", "", 1);  // empty counts as unset
+  config = gdp::net::https_config_from_environment();
+  CHECK(config.https_proxy == "http://upper:3128");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (saved[i]) {
+      ::setenv(names[i], saved[i]->c_str(), 1);
+    } else {
+      ::unsetenv(names[i]);
+    }
+  }
 }
 
 TEST_CASE("settings the transport cannot use are refused when it is made", "[https][unit]") {

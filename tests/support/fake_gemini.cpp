@@ -161,6 +161,8 @@ PortProcess::PortProcess(const std::vector<std::string>& argv, const std::string
     ::dup2(in, 0);
     ::dup2(out[1], 1);
     ::dup2(err, 2);
+    // The server must not keep the test's own sockets (a daemon's, a listening port) open.
+    ::close_range(3, ~0U, 0);
     ::execv(args[0], args.data());
     _exit(127);
   }
