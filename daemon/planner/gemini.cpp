@@ -270,10 +270,11 @@ T GeminiPlanner::generate(const std::string& prompt, const json::object& schema,
                        "Gemini's answer could not be used, also when asked again: " + redact(problem.what()) +
                            " Try again, or plan with the built-in planner.");
       }
+      // The failed answer goes back quoted; a model that echoed the key must not get it back.
       user = prompt + "\n\n" +
-             gemini::render(
-                 gemini::prompts().repair,
-                 {{"problem", problem.what()}, {"previous_answer", quote(problem.answer(), kRepairQuote)}});
+             gemini::render(gemini::prompts().repair,
+                            {{"problem", redact(problem.what())},
+                             {"previous_answer", quote(redact(problem.answer()), kRepairQuote)}});
     }
   }
 }

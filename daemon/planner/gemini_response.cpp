@@ -277,14 +277,24 @@ bool ApiError::per_day_quota() const {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  // Decimal arithmetic, not a double: "0.007s" must be 7 ms, not the 8 that 7.000000000000001 rounds up to.
   if (!text.ends_with('s')) return std::nullopt;
   text.remove_suffix(1);
-  double seconds = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(seconds) || seconds < 0) {
+  const auto dot = text.find('.');
+  const auto whole = text.substr(0, dot);
+  auto fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  if (whole.empty() || whole.size() > 12 || fraction.size() > 9) return std::nullopt;
+  std::int64_t seconds = 0, nanos = 0;
+  if (const auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+      ec != std::errc{} || end != whole.data() + whole.size() || seconds < 0) {
     return std::nullopt;
   }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0)));
+  for (std::size_t i = 0; i < 9; ++i) {
+    const char c = i < fraction.size() ? fraction[i] : '0';
+    if (c < '0' || c > '9') return std::nullopt;
+    nanos = nanos * 10 + (c - '0');
+  }
+  return std::chrono::milliseconds(seconds * 1000 + (nanos + 999'999) / 1'000'000);
 }
 
 ApiError parse_error(int http_status, std::string_view body) {
