@@ -69,8 +69,8 @@ std::string request_body(const GeminiConfig& config, std::string_view system, st
 // says what was wrong, and goes back to the model in the repair request.
 class AnswerProblem : public std::runtime_error {
  public:
-  AnswerProblem(std::string what, std::string answer = {})
-      : std::runtime_error(std::move(what)), answer_(std::move(answer)) {}
+  explicit AnswerProblem(const std::string& what, std::string answer = {})
+      : std::runtime_error(what), answer_(std::move(answer)) {}
   // The model's text as far as it got (for the repair request to quote), possibly empty.
   const std::string& answer() const { return answer_; }
 

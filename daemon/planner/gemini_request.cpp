@@ -33,8 +33,9 @@ std::string render(std::string_view tmpl,
     const auto name = tmpl.substr(open + 2, close - open - 2);
     const auto it =
         std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == name; });
-    if (it == values.end())
+    if (it == values.end()) {
       throw std::logic_error("prompt placeholder {{" + std::string(name) + "}} has no value");
+    }
     out.append(tmpl.substr(pos, open - pos));
     out.append(it->second);
     pos = close + 2;
@@ -104,7 +105,9 @@ std::string data_section(const proto::DataSnapshot& s, std::string_view input_na
       out += '\n';
     }
   } else {
-    for (const auto& [name, type] : s.schema) out += "- `" + name + "` (" + type + ")\n";
+    for (const auto& [name, type] : s.schema) {
+      out.append("- `").append(name).append("` (").append(type).append(")\n");
+    }
   }
   out += "\n### Masked by the privacy step\n";
   if (s.sanitized_fields.empty()) out += "Nothing was found to mask.\n";
@@ -164,10 +167,10 @@ BuiltContext build_context(const proto::DataSnapshot& snapshot, const PlanningCo
 
   auto omitted = [&] {
     std::vector<std::string> out;
-    if (outputs_from > 0) out.push_back("the outputs of steps 1 to " + std::to_string(outputs_from));
+    if (outputs_from > 0) out.emplace_back("the outputs of steps 1 to " + std::to_string(outputs_from));
     if (steps_from > 0) out.push_back("steps 1 to " + std::to_string(steps_from));
     if (rows_kept < rows.size()) out.push_back(std::to_string(rows.size() - rows_kept) + " sample records");
-    if (!notes_kept && !context.project_notes.empty()) out.push_back("the notes from earlier sessions");
+    if (!notes_kept && !context.project_notes.empty()) out.emplace_back("the notes from earlier sessions");
     return out;
   };
   auto compose = [&] {
@@ -180,8 +183,9 @@ BuiltContext build_context(const proto::DataSnapshot& snapshot, const PlanningCo
         text += step_section(i + 1, context.steps[i], i >= outputs_from, limits.max_stream_chars);
       }
     }
-    if (notes_kept)
+    if (notes_kept) {
       text += "\n## What earlier sessions of this project learned\n" + context.project_notes + "\n";
+    }
     if (const auto left_out = omitted(); !left_out.empty()) {
       text += "\n(Left out to fit the request:";
       for (const auto& what : left_out) text += " " + what + ";";

@@ -315,10 +315,12 @@ ApiError parse_error(int http_status, std::string_view body) {
     out.message = std::string(body.substr(0, 200));
     return out;
   }
-  if (const auto* s = error->if_contains("status"); s != nullptr && s->is_string())
+  if (const auto* s = error->if_contains("status"); s != nullptr && s->is_string()) {
     out.status = s->get_string();
-  if (const auto* m = error->if_contains("message"); m != nullptr && m->is_string())
+  }
+  if (const auto* m = error->if_contains("message"); m != nullptr && m->is_string()) {
     out.message = m->get_string();
+  }
   const auto* details = error->if_contains("details");
   if (details == nullptr || !details->is_array()) return out;
   for (const auto& d : details->get_array()) {

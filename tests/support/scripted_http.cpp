@@ -19,8 +19,9 @@ bool FakeClock::sleep_for(std::chrono::milliseconds delay, std::stop_token stop)
 net::HttpResponse ScriptedTransport::send(const net::HttpRequest& request, const net::HttpTimeouts&) {
   sent.push_back({request, clock_->now()});
   if (on_send) on_send(sent.back());
-  if (queue_.empty())
+  if (queue_.empty()) {
     FAIL("the planner sent a request the test did not expect: " << request.method << " " << request.url);
+  }
   auto reply = std::move(queue_.front());
   queue_.pop_front();
   return reply(request);
