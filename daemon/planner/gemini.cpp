@@ -49,6 +49,15 @@ std::string describe(const gemini::ApiError& e) {
   return out;
 }
 
+// Zeroes a copy of the key when it goes out of scope (explicit_bzero: the compiler keeps it).
+struct KeyWipe {
+  explicit KeyWipe(std::string& c) : copy(c) {}
+  KeyWipe(const KeyWipe&) = delete;
+  KeyWipe& operator=(const KeyWipe&) = delete;
+  ~KeyWipe() { explicit_bzero(copy.data(), copy.size()); }
+  std::string& copy;
+};
+
 std::string quote(std::string_view text, std::size_t max) {
   if (text.empty()) return "(nothing)";
   if (text.size() <= max) return std::string(text);
@@ -144,16 +153,13 @@ std::string GeminiPlanner::exchange(const std::string& method, const std::string
     std::optional<net::HttpResponse> response;
     std::string failure;
     try {
+      // The header's copy of the key lives no longer than the send, however the send ends.
+      const KeyWipe wipe{request.headers[0].second};
       response = transport_->send(request, config_.timeouts);
     } catch (const RpcError& e) {
-      if (e.code() != ErrorCode::Network) {
-        explicit_bzero(request.headers[0].second.data(), request.headers[0].second.size());
-        throw;
-      }
+      if (e.code() != ErrorCode::Network) throw;
       failure = "network error: " + redact(e.what());
     }
-    // The header's copy of the key lives no longer than the send.
-    explicit_bzero(request.headers[0].second.data(), request.headers[0].second.size());
 
     std::optional<milliseconds> retry_after;
     bool rate_limited = false;

@@ -187,10 +187,10 @@ TEST_CASE("next_script proposes a script with a deterministic id, and done ends 
   CHECK(body.at("generationConfig").at("responseSchema") == json::value(gemini::step_schema()));
   const auto prompt = std::string(body.at("contents").at(0).at("parts").at(0).at("text").as_string());
   // The sandbox contract, stated for the model.
-  for (const auto* rule :
-       {"/data/input/sales.csv", "/data/work", "/data/output", "no network", "not root",
-        "numpy, pandas and matplotlib", "Agg", "required_packages", "Debian package name",
-        "4 GB of memory and 2 CPUs", "chunks", "does not read Python", "drop duplicate rows"}) {
+  for (const auto* rule : {"/data/input/sales.csv", "/data/work", "/data/output", "no network", "not root",
+                           "numpy, pandas and matplotlib", "Agg", "required_packages", "Debian package name",
+                           "4 GB of memory and 2 CPUs", "chunks", "does not read Python",
+                           "never hard-code a value", "drop duplicate rows"}) {
     INFO(rule);
     CHECK(contains(prompt, rule));
   }
