@@ -157,12 +157,14 @@ std::string GeminiPlanner::exchange(const std::string& method, const std::string
       const KeyWipe wipe{request.headers[0].second};
       response = transport_->send(request, config_.timeouts);
     } catch (const RpcError& e) {
-      if (e.code() != ErrorCode::Network) throw;
+      // The transport promises only Network; anything else ends the call, its text redacted too.
+      if (e.code() != ErrorCode::Network) throw RpcError(e.code(), redact(e.what()), e.data());
       failure = "network error: " + redact(e.what());
     }
 
     std::optional<milliseconds> retry_after;
     bool rate_limited = false;
+    std::string headline = failure;
     if (response) {
       if (response->status == 200) return std::move(response->body);
       auto error = gemini::parse_error(response->status, response->body);
@@ -196,6 +198,8 @@ std::string GeminiPlanner::exchange(const std::string& method, const std::string
         throw RpcError(ErrorCode::ScriptGeneration, "Gemini rejected the request (" + describe(error) + ").");
       }
       failure = describe(error);
+      // The countdown shows the status only; Google's 429 message runs to several lines.
+      headline = "HTTP " + std::to_string(status) + (error.status.empty() ? "" : " " + error.status);
       retry_after = error.retry_delay;
       rate_limited = status == 429;
     }
@@ -214,7 +218,7 @@ std::string GeminiPlanner::exchange(const std::string& method, const std::string
                                              "). Check the network connection, or try again later.");
     }
     const auto delay = backoff_delay(config_.backoff, retry, jitter_(), retry_after);
-    wait(delay, failure + "; retry " + std::to_string(retry + 1) + " of " + std::to_string(max_retries),
+    wait(delay, headline + "; retry " + std::to_string(retry + 1) + " of " + std::to_string(max_retries),
          context, events);
   }
 }

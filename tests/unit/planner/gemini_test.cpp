@@ -307,8 +307,24 @@ TEST_CASE("429 with RetryInfo waits at least the server's delay, announced, then
   CHECK(rig.http->sent[2].at - rig.http->sent[1].at >= milliseconds(7250));
   REQUIRE(rig.waits.size() == 1);
   CHECK(rig.waits[0].delay == milliseconds(7250));
-  CHECK(contains(rig.waits[0].reason, "429"));
+  CHECK(rig.waits[0].reason == "HTTP 429 RESOURCE_EXHAUSTED; retry 1 of 3");
   CHECK(rig.clock->sleeps == std::vector<milliseconds>{milliseconds(7250)});
+}
+
+TEST_CASE("the requests-per-minute window delays a send, and says so", "[planner][gemini]") {
+  Rig rig;
+  rig.config.requests_per_minute = 2;
+  rig.ready();
+  rig.http->push(200, replies::answer(replies::analysis_json()));
+  rig.http->push(200, replies::answer(replies::analysis_json()));
+  auto& planner = rig.make();
+  planner.analyze(sanitized(), rig.context, rig.events);  // the GET and this POST fill the minute
+  CHECK(rig.waits.empty());
+  planner.analyze(sanitized(), rig.context, rig.events);
+  REQUIRE(rig.waits.size() == 1);
+  CHECK(rig.waits[0].reason == "rate limit: 2 requests per minute");
+  CHECK(rig.waits[0].delay == milliseconds(60'000));
+  CHECK(rig.http->sent[2].at - rig.http->sent[0].at == std::chrono::seconds(60));
 }
 
 TEST_CASE("a per-day quota is APIQuotaExceeded at once, without waiting", "[planner][gemini]") {
