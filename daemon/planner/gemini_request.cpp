@@ -74,6 +74,18 @@ std::string shorten(std::string_view text, std::size_t max) {
          " characters left out ...]\n" + std::string(text.substr(text.size() - tail));
 }
 
+std::string how_sampled(const proto::DataSnapshot& s) {
+  switch (s.extraction_method) {
+    case proto::ExtractionMethod::first_n:
+      return "the first of the file";
+    case proto::ExtractionMethod::stratified:
+      return "stratified by `" + s.stratify_by.value_or("?") + "`";
+    case proto::ExtractionMethod::random:
+      break;
+  }
+  return "taken at random";
+}
+
 std::string data_section(const proto::DataSnapshot& s, std::string_view input_name) {
   // The source's host path is left out: it names the user's folders, and the script sees only
   // /data/input/<input_name>.
@@ -83,8 +95,7 @@ std::string data_section(const proto::DataSnapshot& s, std::string_view input_na
   if (!s.source.encoding.empty()) out += "; " + s.source.encoding;
   out += "; " + std::to_string(s.source.size_bytes) + " bytes)\n";
   out += "Records in the whole file: " + std::to_string(s.total_rows) +
-         ". Sample: " + std::to_string(s.sample_size) + " records, taken " +
-         boost::describe::enum_to_string(s.extraction_method, "random") + ".\n";
+         ". Sample: " + std::to_string(s.sample_size) + " records, " + how_sampled(s) + ".\n";
   if (s.malformed_records > 0) {
     // Line numbers only: a reader's reason may quote the unmasked record.
     out += "Malformed records (skipped): " + std::to_string(s.malformed_records);
