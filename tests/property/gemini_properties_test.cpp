@@ -19,8 +19,6 @@ namespace {
 namespace replies = test::gemini_replies;
 using std::chrono::milliseconds;
 
-const std::string kKey = "AIzaCANARY-canary_0123456789-CANARY-xyz";
-
 privacy::SanitizedSnapshot small_snapshot() {
   proto::DataSnapshot s;
   for (int i = 0; i < 5; ++i) s.rows.push_back({{"id", i}, {"city", "Lyon"}});
@@ -123,7 +121,7 @@ TEST_CASE(
     config.max_retries = max_retries;
     config.backoff = {base, cap};
     GeminiPlanner planner(
-        config, http, [] { return std::string_view(kKey); }, nullptr, clock,
+        config, http, [] { return test::kCanaryKey; }, nullptr, clock,
         [&] {
           drawn.push_back(jitter_draws[next_draw++ % jitter_draws.size()] / 1e6);
           return drawn.back();

@@ -59,6 +59,10 @@ class ScriptedTransport final : public net::HttpTransport {
   std::deque<Reply> queue_;
 };
 
+// An API key of the right shape that cannot be mistaken for anything else in a message or a body.
+inline constexpr std::string_view kCanaryKey = "AIzaCANARY-canary_0123456789-CANARY-xyz";
+static_assert(kCanaryKey.size() == 39);
+
 // Gemini's answers, shaped as protocols.md part 2 shows them.
 namespace gemini_replies {
 // GET /v1beta/models/{model}

@@ -20,9 +20,7 @@ namespace json = boost::json;
 namespace replies = test::gemini_replies;
 using std::chrono::milliseconds;
 
-// A key of the right shape that cannot be mistaken for anything else in a message or a body.
-const std::string kKey = "AIzaCANARY-canary_0123456789-CANARY-xyz";
-static_assert(sizeof("AIzaCANARY-canary_0123456789-CANARY-xyz") - 1 == 39);
+const std::string kKey(test::kCanaryKey);
 
 proto::DataSnapshot raw_snapshot(std::size_t rows = 8) {
   proto::DataSnapshot s;
