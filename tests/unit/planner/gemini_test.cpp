@@ -325,6 +325,26 @@ TEST_CASE("the requests-per-minute window delays a send, and says so", "[planner
   CHECK(rig.http->sent[2].at - rig.http->sent[0].at == std::chrono::seconds(60));
 }
 
+TEST_CASE("planners sharing a window share the limit", "[planner][gemini]") {
+  Rig rig;
+  auto window = std::make_shared<RequestWindow>(3);
+  auto make = [&] {
+    return std::make_unique<GeminiPlanner>(
+        rig.config, rig.http, [] { return test::kCanaryKey; }, window, rig.clock, [] { return 0.5; });
+  };
+  auto first = make();
+  auto second = make();
+  for (int i = 0; i < 2; ++i) {
+    rig.ready();
+    rig.http->push(200, replies::answer(replies::analysis_json()));
+  }
+  first->analyze(sanitized(), rig.context, rig.events);   // sends 1 and 2
+  second->analyze(sanitized(), rig.context, rig.events);  // send 3, then send 4 waits for send 1's minute
+  REQUIRE(rig.http->sent.size() == 4);
+  CHECK(rig.http->sent[3].at - rig.http->sent[0].at == std::chrono::seconds(60));
+  CHECK(rig.waits.size() == 1);
+}
+
 TEST_CASE("a per-day quota is APIQuotaExceeded at once, without waiting", "[planner][gemini]") {
   Rig rig;
   rig.ready();
