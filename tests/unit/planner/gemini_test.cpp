@@ -289,6 +289,37 @@ TEST_CASE("an unknown model is ScriptGeneration (reason model_not_found) naming 
   CHECK(rig.http->sent[0].request.url.ends_with("/v1beta/models/gemini-9-ultra"));
 }
 
+TEST_CASE("the model check: a model that cannot generate text is refused, a small output limit is respected",
+          "[planner][gemini]") {
+  SECTION("an embedding model") {
+    Rig rig;
+    rig.config.model = "text-embedding-004";
+    rig.http->push(
+        200, R"({"name": "models/text-embedding-004", "supportedGenerationMethods": ["embedContent"]})");
+    auto& planner = rig.make();
+    const auto e = expect_error([&] { planner.analyze(sanitized(), rig.context, rig.events); });
+    CHECK(e.code() == ErrorCode::ScriptGeneration);
+    CHECK(contains(e.what(), "text-embedding-004"));
+    CHECK(rig.http->sent.size() == 1);
+  }
+  SECTION("outputTokenLimit below max_output_tokens") {
+    Rig rig;
+    rig.http->push(200, R"({"name": "models/gemini-2.5-flash", "outputTokenLimit": 2048,
+                            "supportedGenerationMethods": ["generateContent"]})");
+    rig.http->push(200, replies::answer(replies::analysis_json()));
+    rig.make().analyze(sanitized(), rig.context, rig.events);
+    CHECK(json::parse(rig.posts().at(0)).at("generationConfig").at("maxOutputTokens") == 2048);
+  }
+  SECTION("a model id that would change the URL is refused before any request") {
+    Rig rig;
+    rig.config.model = "../tunedModels/x?alt=1";
+    auto& planner = rig.make();
+    CHECK(expect_error([&] { planner.analyze(sanitized(), rig.context, rig.events); }).code() ==
+          ErrorCode::ScriptGeneration);
+    CHECK(rig.http->sent.empty());
+  }
+}
+
 TEST_CASE("429 with RetryInfo waits at least the server's delay, announced, then succeeds",
           "[planner][gemini]") {
   Rig rig;
