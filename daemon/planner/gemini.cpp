@@ -233,7 +233,7 @@ void GeminiPlanner::ensure_ready(const PlanningContext& context, const PlannerEv
     throw RpcError(ErrorCode::ScriptGeneration,
                    "gemini.model \"" + config_.model +
                        "\" is not a model id (letters, digits, '.', '-', '_'), "
-                       "e.g. gemini-2.5-flash",
+                       "e.g. gemini-3.5-flash",
                    {{"reason", "model_not_found"}, {"model", config_.model}});
   }
   // A cheap authenticated call: the key works and the model exists, before any data is sent.
@@ -250,7 +250,7 @@ void GeminiPlanner::ensure_ready(const PlanningContext& context, const PlannerEv
         throw RpcError(ErrorCode::ScriptGeneration,
                        "Gemini's model \"" + config_.model + "\" cannot generate text (it supports " +
                            json::serialize(list) +
-                           "); set gemini.model to a text model such as gemini-2.5-flash",
+                           "); set gemini.model to a text model such as gemini-3.5-flash",
                        {{"reason", "model_not_found"}, {"model", config_.model}});
       }
     }

@@ -23,9 +23,9 @@ namespace gdp::planner {
 // Plain settings; gdpd's configuration fills them (gemini.* keys).
 struct GeminiConfig {
   std::string endpoint = "https://generativelanguage.googleapis.com";  // no trailing slash
-  // Google has deprecated gemini-2.5-flash (shutdown announced for 2026-12-01); a configured
-  // model is never replaced by another behind the user's back, so change it here or in the config.
-  std::string model = "gemini-2.5-flash";
+  // Gemini 3.5 Flash is generally available; the 2.5 models are deprecated (shutdown announced
+  // for 2026-12-01). A configured model is never replaced by another behind the user's back.
+  std::string model = "gemini-3.5-flash";
   // Unset sends none, so the model's own default applies (Google advises Gemini 3 models stay at
   // their default of 1.0).
   std::optional<double> temperature;

@@ -57,7 +57,7 @@ std::string answer(std::string_view text, std::string_view finish_reason) {
       {"candidates",
        json::array{json::object{{"content", content}, {"finishReason", finish_reason}, {"index", 0}}}},
       {"usageMetadata", {{"promptTokenCount", 100}, {"totalTokenCount", 120}}},
-      {"modelVersion", "gemini-2.5-flash"}});
+      {"modelVersion", "gemini-3.5-flash"}});
 }
 
 std::string error(int code, std::string_view status, std::string_view message, json::array details) {
@@ -76,7 +76,7 @@ json::object quota_failure(std::string_view quota_id) {
            json::array{json::object{
                {"quotaMetric", "generativelanguage.googleapis.com/generate_content_free_tier_requests"},
                {"quotaId", quota_id},
-               {"quotaDimensions", {{"location", "global"}, {"model", "gemini-2.5-flash"}}}}}}};
+               {"quotaDimensions", {{"location", "global"}, {"model", "gemini-3.5-flash"}}}}}}};
 }
 
 json::object error_info(std::string_view reason) {

@@ -66,7 +66,7 @@ static_assert(kCanaryKey.size() == 39);
 // Gemini's answers, shaped as protocols.md part 2 shows them.
 namespace gemini_replies {
 // GET /v1beta/models/{model}
-std::string model(std::string_view name = "gemini-2.5-flash");
+std::string model(std::string_view name = "gemini-3.5-flash");
 // A candidate whose one text part is `text` (parts absent when `text` is empty).
 std::string answer(std::string_view text, std::string_view finish_reason = "STOP");
 // A google.rpc.Status error body with the given details.

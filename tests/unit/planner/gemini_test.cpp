@@ -124,10 +124,10 @@ TEST_CASE("analyze checks the key and model once, then asks generateContent with
   REQUIRE(rig.http->sent.size() == 3);  // one GET for both calls
   const auto& get = rig.http->sent[0].request;
   CHECK(get.method == "GET");
-  CHECK(get.url == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash");
+  CHECK(get.url == "https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash");
   const auto& post = rig.http->sent[1].request;
   CHECK(post.url ==
-        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent");
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-3.5-flash:generateContent");
   for (const auto& s : rig.http->sent) {
     CHECK(std::count(s.request.headers.begin(), s.request.headers.end(),
                      std::pair<std::string, std::string>{"x-goog-api-key", kKey}) == 1);
@@ -304,7 +304,7 @@ TEST_CASE("the model check: a model that cannot generate text is refused, a smal
   }
   SECTION("outputTokenLimit below max_output_tokens") {
     Rig rig;
-    rig.http->push(200, R"({"name": "models/gemini-2.5-flash", "outputTokenLimit": 2048,
+    rig.http->push(200, R"({"name": "models/gemini-3.5-flash", "outputTokenLimit": 2048,
                             "supportedGenerationMethods": ["generateContent"]})");
     rig.http->push(200, replies::answer(replies::analysis_json()));
     rig.make().analyze(sanitized(), rig.context, rig.events);
