@@ -1,12 +1,14 @@
 // gdpd: parse the command line, bind the socket, serve until SIGTERM.
 // Without --foreground gdpd detaches, and the starting command returns only once the socket is
 // ready (or with the reason it is not), so scripts can run `gdpd && gdp ping` without polling.
+#include "common/secret.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "gdp/version.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -73,6 +75,28 @@ int detach(const std::string& state_dir) {
   return fds[1];
 }
 
+// gdpd holds API keys. Not dumpable: other processes of the same user cannot ptrace it or read
+// /proc/PID/mem, and a crash leaves no core dump. GDPD_DUMPABLE=1 keeps it dumpable, to attach
+// a debugger or profiler (root can attach either way).
+void protect_memory() {
+  const char* keep = std::getenv("GDPD_DUMPABLE");
+  if (keep != nullptr && std::string_view(keep) == "1") return;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) std::perror("gdpd: prctl(PR_SET_DUMPABLE)");
+}
+
+// Wipes every API key still in memory when main() ends, whichever way it ends: SIGTERM and SIGINT
+// stop the event loop (daemon.cpp), run() returns, the Daemon's destructor joins the worker
+// threads, and only then this runs, on the main thread, with no thread left to read a key.
+struct WipeSecretsOnExit {
+  WipeSecretsOnExit() = default;
+  WipeSecretsOnExit(const WipeSecretsOnExit&) = delete;
+  WipeSecretsOnExit& operator=(const WipeSecretsOnExit&) = delete;
+  ~WipeSecretsOnExit() {
+    if (const auto n = gdp::wipe_all_secrets(); n > 0)
+      GDP_LOG(info) << "wiped " << n << " API key(s) from memory";
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +116,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   gdp::log::set_level(cmd.config.log_level);
+  protect_memory();
+  const WipeSecretsOnExit wipe_on_exit;
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
 
