@@ -50,8 +50,9 @@ class EchoOff {
     struct sigaction handler {};
     handler.sa_handler = restore_terminal_and_die;
     sigemptyset(&handler.sa_mask);
-    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i)
+    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i) {
       sigaction(kRestoreSignals[i], &handler, &old_[i]);
+    }
     struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
@@ -66,8 +67,9 @@ class EchoOff {
     if (!active_) return;
     tcsetattr(saved_terminal.fd, TCSAFLUSH, &saved_terminal.state);
     terminal_saved = 0;
-    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i)
+    for (std::size_t i = 0; i < std::size(kRestoreSignals); ++i) {
       sigaction(kRestoreSignals[i], &old_[i], nullptr);
+    }
     sigaction(SIGTSTP, &old_tstp_, nullptr);
   }
   EchoOff(const EchoOff&) = delete;
@@ -227,7 +229,7 @@ int key(const GlobalOptions& g, const std::vector<std::string>& args) {
 const Command kCommands[] = {
     {"key",
      "keep your Gemini API key in the kernel keyring: set (asks without echo, or reads stdin), clear, status",
-     "key set|clear|status", "gdp key set < ~/gemini-key.txt", key},
+     "key set|clear|status", "gdp key set", key},
 };
 
 }  // namespace

@@ -115,7 +115,7 @@ Keyring Keyring::open(Place wanted) {
     // service managers), and then adding a key to the persistent keyring fails with EACCES. The
     // process keyring goes away with the process and touches nothing of the user's.
     const long id = keyctl_get_persistent(static_cast<uid_t>(-1), KEY_SPEC_PROCESS_KEYRING);  // -1: own uid
-    if (id >= 0) return Keyring(static_cast<key_serial_t>(id), Place::persistent, {});
+    if (id >= 0) return {static_cast<key_serial_t>(id), Place::persistent, {}};
     reason = "the persistent keyring is unavailable (" + errno_text(errno) +
              "), so the key lives in the user keyring, which the kernel drops when your last process ends";
     wanted = Place::user;
@@ -124,7 +124,7 @@ Keyring Keyring::open(Place wanted) {
   // Never create a session keyring: one made for this process alone would vanish with it.
   const key_serial_t id = keyctl_get_keyring_ID(special, wanted == Place::user ? 1 : 0);
   if (id < 0) fail(std::string("cannot open the ") + std::string(place_name(wanted)) + " keyring", errno);
-  return Keyring(id, wanted, std::move(reason));
+  return {id, wanted, std::move(reason)};
 }
 
 void Keyring::set(std::string_view key, Clock::time_point created) const {

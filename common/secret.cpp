@@ -42,10 +42,11 @@ void SecretKey::enroll() noexcept {
 
 void SecretKey::withdraw() noexcept {
   std::lock_guard lock(registry_mutex());
-  if (prev_ != nullptr)
+  if (prev_ != nullptr) {
     prev_->next_ = next_;
-  else
+  } else {
     first_live_ = next_;
+  }
   if (next_ != nullptr) next_->prev_ = prev_;
   prev_ = next_ = nullptr;
 }
@@ -119,8 +120,9 @@ void SecretKey::resize(std::size_t size) {
 void SecretKey::trim_trailing_whitespace() noexcept {
   auto n = size_;
   while (n > 0 &&
-         (data_[n - 1] == ' ' || data_[n - 1] == '\t' || data_[n - 1] == '\r' || data_[n - 1] == '\n'))
+         (data_[n - 1] == ' ' || data_[n - 1] == '\t' || data_[n - 1] == '\r' || data_[n - 1] == '\n')) {
     --n;
+  }
   explicit_bzero(data_ + n, size_ - n);
   size_ = n;
 }

@@ -92,8 +92,9 @@ struct WipeSecretsOnExit {
   WipeSecretsOnExit(const WipeSecretsOnExit&) = delete;
   WipeSecretsOnExit& operator=(const WipeSecretsOnExit&) = delete;
   ~WipeSecretsOnExit() {
-    if (const auto n = gdp::wipe_all_secrets(); n > 0)
+    if (const auto n = gdp::wipe_all_secrets(); n > 0) {
       GDP_LOG(info) << "wiped " << n << " API key(s) from memory";
+    }
   }
 };
 

@@ -28,7 +28,7 @@ std::string rejection(const std::string& key) {
 
 rc::Gen<std::string> valid_key() {
   return rc::gen::map(rc::gen::container<std::string>(35, rc::gen::elementOf(kAlphabet)),
-                      [](std::string tail) { return "AIza" + tail; });
+                      [](const std::string& tail) { return "AIza" + tail; });
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ struct HookInstalled {
 TEST_CASE("a secret's pages are locked while it lives, and unlocked after", "[secret]") {
   const auto before = vm_locked_kb();
   {
-    SecretKey s(64 * 1024);
+    SecretKey s(std::size_t{64} * 1024);
     REQUIRE(s.locked());
     CHECK(vm_locked_kb() - before >= 64);
   }
