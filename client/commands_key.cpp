@@ -111,8 +111,16 @@ bool environment_key() {
   return env != nullptr && *env != '\0';
 }
 
-void print_notes(const keyring::Keyring& ring) {
+// `stored`: a key is in the keyring now, so when the kernel would forget it is worth saying.
+void print_notes(const keyring::Keyring& ring, bool stored) {
   if (!ring.fallback_reason().empty()) std::cerr << "gdp: note: " << ring.fallback_reason() << "\n";
+  if (stored && ring.place() == keyring::Place::persistent) {
+    if (const auto expiry = keyring::persistent_expiry()) {
+      std::cerr << "gdp: note: the kernel keeps the key until the next reboot, or until "
+                << std::chrono::duration_cast<std::chrono::hours>(*expiry).count() / 24
+                << " days pass without gdp or gdpd using it (persistent_keyring_expiry)\n";
+    }
+  }
   if (environment_key()) {
     std::cerr
         << "gdp: note: GEMINI_API_KEY is set in this shell; gdp submit run from here sends that key for "
@@ -141,8 +149,10 @@ int key_set(const GlobalOptions& g, const std::vector<std::string>& args) {
   const bool tty = isatty(STDIN_FILENO) != 0;
   SecretKey key;
   if (tty) {
-    std::cerr << "Gemini API key (typing is not shown): " << std::flush;
+    // Echo off before the prompt shows: a key pasted the moment the prompt appears must neither
+    // be echoed nor be flushed away with the typed-ahead input.
     EchoOff quiet(STDIN_FILENO);
+    std::cerr << "Gemini API key (typing is not shown): " << std::flush;
     key = read_key(STDIN_FILENO, true);
   } else {
     key = read_key(STDIN_FILENO, false);
@@ -158,7 +168,7 @@ int key_set(const GlobalOptions& g, const std::vector<std::string>& args) {
   } else {
     std::cout << "Stored the Gemini API key in " << where(ring)
               << ". gdpd uses it for sessions submitted without GEMINI_API_KEY.\n";
-    print_notes(ring);
+    print_notes(ring, true);
   }
   return kOk;
 }
@@ -202,6 +212,11 @@ int key_status(const GlobalOptions& g, const std::vector<std::string>& args) {
     doc["rotation_warning"] = nullptr;
     if (warning) doc["rotation_warning"] = *warning;
     doc["environment_key"] = environment_key();
+    doc["persistent_expiry_seconds"] = nullptr;
+    if (const auto expiry = keyring::persistent_expiry();
+        expiry && ring.place() == keyring::Place::persistent) {
+      doc["persistent_expiry_seconds"] = expiry->count();
+    }
     g.out.document(doc);
     return kOk;
   }
@@ -214,7 +229,7 @@ int key_status(const GlobalOptions& g, const std::vector<std::string>& args) {
               << where(ring) << " (key " << status.serial << "; the key itself is never shown).\n";
     if (warning) std::cerr << "gdp: WARNING: " << *warning << "\n";
   }
-  print_notes(ring);
+  print_notes(ring, status.present);
   return kOk;
 }
 

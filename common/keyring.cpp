@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -95,6 +96,13 @@ std::string_view place_name(Place place) {
       return "session";
   }
   return "?";
+}
+
+std::optional<std::chrono::seconds> persistent_expiry() {
+  std::ifstream in("/proc/sys/kernel/keys/persistent_keyring_expiry");
+  long long seconds = 0;
+  if (!(in >> seconds) || seconds <= 0) return std::nullopt;
+  return std::chrono::seconds(seconds);
 }
 
 Keyring Keyring::open() {

@@ -48,6 +48,10 @@ struct Status {
   std::int32_t serial = 0;  // the kernel's key id, for `keyctl show`; 0 when absent
 };
 
+// How long the kernel keeps a persistent keyring nobody uses
+// (/proc/sys/kernel/keys/persistent_keyring_expiry), or nullopt if it cannot be read.
+std::optional<std::chrono::seconds> persistent_expiry();
+
 class Keyring {
  public:
   // The keyring this process uses: GDP_KEYRING=session, else persistent, else user. Throws
