@@ -31,10 +31,11 @@ std::string errno_text(int err) {
                      "gdp submit from instead");
 }
 
+// libkeyutils's *_alloc functions return malloc()ed memory.
 struct FreeDeleter {
   void operator()(void* p) const {
-    std::free(p);
-  }  // NOLINT(cppcoreguidelines-no-malloc): libkeyutils mallocs
+    std::free(p);  // NOLINT(cppcoreguidelines-no-malloc)
+  }
 };
 
 struct Entry {
