@@ -1,7 +1,6 @@
 // gdpd: parse the command line, bind the socket, serve until SIGTERM.
 // Without --foreground gdpd detaches, and the starting command returns only once the socket is
 // ready (or with the reason it is not), so scripts can run `gdpd && gdp ping` without polling.
-#include "common/secret.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
@@ -84,20 +83,6 @@ void protect_memory() {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) std::perror("gdpd: prctl(PR_SET_DUMPABLE)");
 }
 
-// Wipes every API key still in memory when main() ends, whichever way it ends: SIGTERM and SIGINT
-// stop the event loop (daemon.cpp), run() returns, the Daemon's destructor joins the worker
-// threads, and only then this runs, on the main thread, with no thread left to read a key.
-struct WipeSecretsOnExit {
-  WipeSecretsOnExit() = default;
-  WipeSecretsOnExit(const WipeSecretsOnExit&) = delete;
-  WipeSecretsOnExit& operator=(const WipeSecretsOnExit&) = delete;
-  ~WipeSecretsOnExit() {
-    if (const auto n = gdp::wipe_all_secrets(); n > 0) {
-      GDP_LOG(info) << "wiped " << n << " API key(s) from memory";
-    }
-  }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,7 +103,6 @@ int main(int argc, char** argv) {
   }
   gdp::log::set_level(cmd.config.log_level);
   protect_memory();
-  const WipeSecretsOnExit wipe_on_exit;
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
 
