@@ -6,6 +6,8 @@
 #include "tests/e2e/e2e.h"
 
 #include <keyutils.h>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 
 #include <filesystem>
 #include <fstream>
@@ -137,4 +139,31 @@ TEST_CASE("gdp key set refuses what is not an API key, saying how to get one", "
   CHECK_THAT(std::string(error.at("message").as_string()), Catch::Contains("aistudio.google.com/app/apikey"));
   CHECK(r.out.find("this-is-not") == std::string::npos);
   CHECK(one_document(env.gdp({"--json", "key", "status"}).out).at("present") == false);
+}
+
+TEST_CASE("Property 13: any key gdp key set stores is in the keyring only, exactly, and never printed",
+          "[property][Property 13][e2e]") {
+  KeyEnv env;
+  TempDir outside;
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+  rc::prop("Secure API Key Storage (gdp key)", [&] {
+    const auto key = "AIza" + *rc::gen::container<std::string>(35, rc::gen::elementOf(alphabet));
+    const auto ending = *rc::gen::element<std::string>("", "\n", "\r\n", " \n", "\n\n");
+    const auto file = outside / "key.txt";
+    std::ofstream(file, std::ios::trunc) << key << ending;
+    const auto set = env.gdp({"--json", "key", "set"}, file);
+    std::filesystem::remove(file);
+    RC_ASSERT(set.exit_code == 0);
+    const auto stored = gdp::keyring::Keyring::open(gdp::keyring::Place::session).get();
+    RC_ASSERT(stored.has_value());
+    RC_ASSERT(stored->key.view() == key);
+    const auto status = env.gdp({"key", "status"});
+    RC_ASSERT(status.exit_code == 0);
+    const auto tail = key.substr(key.size() - 12);
+    for (const auto* out : {&set.out, &set.err, &status.out, &status.err}) {
+      RC_ASSERT(out->find(tail) == std::string::npos);
+    }
+    RC_ASSERT(files_containing(env.dir.path(), tail).empty());
+  });
+  CHECK(env.gdp({"key", "clear"}).exit_code == 0);
 }

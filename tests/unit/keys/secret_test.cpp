@@ -2,6 +2,8 @@
 // move, and reachable by wipe_all_secrets() while it lives.
 #include "common/secret.h"
 
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -47,17 +49,20 @@ bool all_zero(const char* p, std::size_t n) {
   return std::all_of(p, p + n, [](char c) { return c == 0; });
 }
 
-// What the release hook saw: where the pages were and whether they were zero then.
+// What the release hook saw: where the last pages were, whether they were zero then, and how
+// many of all released were not.
 struct Released {
   const char* data = nullptr;
   std::size_t capacity = 0;
   bool zero = false;
   int calls = 0;
+  int not_zero = 0;
 };
 Released released;
 
 void record_release(const char* data, std::size_t capacity) {
-  released = {data, capacity, all_zero(data, capacity), released.calls + 1};
+  const bool zero = all_zero(data, capacity);
+  released = {data, capacity, zero, released.calls + 1, released.not_zero + (zero ? 0 : 1)};
 }
 
 struct HookInstalled {
@@ -159,4 +164,41 @@ TEST_CASE("a secret grows only within its buffer and trims a trailing newline in
   CHECK(s.view() == kKey);
   CHECK(all_zero(s.data() + kKey.size(), 3));
   CHECK_THROWS_AS(s.resize(s.capacity() + 1), std::length_error);
+}
+
+TEST_CASE("Property 21: however keys are moved, dropped or left alive, none survives its release or a wipe",
+          "[property][Property 21]") {
+  rc::prop("API Key Security Cleanup (the memory part)", [] {
+    HookInstalled hook;
+    const auto baseline = gdp::live_secret_count();
+    {
+      std::vector<SecretKey> keys;  // growing the vector moves the secrets too
+      for (const auto& k :
+           *rc::gen::container<std::vector<std::string>>(rc::gen::nonEmpty(rc::gen::string<std::string>()))) {
+        keys.push_back(SecretKey::from(k));
+      }
+      // Each step drops a secret, or moves one over another (which releases the other's pages).
+      const auto steps = *rc::gen::container<std::vector<std::tuple<bool, std::size_t, std::size_t>>>(
+          rc::gen::tuple(rc::gen::arbitrary<bool>(), rc::gen::inRange<std::size_t>(0, 1000),
+                         rc::gen::inRange<std::size_t>(0, 1000)));
+      for (const auto& [drop, i, j] : steps) {
+        if (keys.empty()) break;
+        if (drop) {
+          keys.erase(keys.begin() + static_cast<std::ptrdiff_t>(i % keys.size()));
+        } else {
+          keys[i % keys.size()] = std::move(keys[j % keys.size()]);
+        }
+      }
+      const auto holding =
+          std::count_if(keys.begin(), keys.end(), [](const SecretKey& k) { return k.capacity() > 0; });
+      RC_ASSERT(gdp::live_secret_count() == baseline + static_cast<std::size_t>(holding));
+      gdp::wipe_all_secrets();
+      for (const auto& k : keys) {
+        RC_ASSERT(k.empty());
+        if (k.capacity() > 0) RC_ASSERT(all_zero(k.view().data(), k.capacity()));
+      }
+    }
+    RC_ASSERT(released.not_zero == 0);
+    RC_ASSERT(gdp::live_secret_count() == baseline);  // the registry holds no dangling entry
+  });
 }
