@@ -1,6 +1,7 @@
 #include "common/secret.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <atomic>
 #include <cerrno>
@@ -20,6 +21,15 @@ std::mutex& registry_mutex() {
 }
 
 std::atomic<secret_testing::ReleaseHook> release_hook{nullptr};
+
+// mlock and munlock by system call, not through libc: AddressSanitizer intercepts both as no-ops
+// that report success, and the sanitizer build must lock what the release build locks.
+bool lock_pages(void* p, std::size_t n) {
+  return syscall(SYS_mlock, p, n) == 0;
+}
+void unlock_pages(void* p, std::size_t n) {
+  syscall(SYS_munlock, p, n);
+}
 
 std::size_t page_size() {
   static const auto size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -60,7 +70,7 @@ SecretKey::SecretKey(std::size_t capacity) {
   // Advice first: if mlock fails the other two protections still hold.
   madvise(data_, capacity_, MADV_DONTDUMP);
   madvise(data_, capacity_, MADV_WIPEONFORK);
-  locked_ = mlock(data_, capacity_) == 0;
+  locked_ = lock_pages(data_, capacity_);
   enroll();
 }
 
@@ -138,7 +148,7 @@ void SecretKey::release() noexcept {
   withdraw();
   wipe();
   if (auto hook = release_hook.load()) hook(data_, capacity_);
-  if (locked_) munlock(data_, capacity_);
+  if (locked_) unlock_pages(data_, capacity_);
   munmap(data_, capacity_);
   data_ = nullptr;
   capacity_ = 0;
