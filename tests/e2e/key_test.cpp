@@ -141,6 +141,25 @@ TEST_CASE("gdp key set refuses what is not an API key, saying how to get one", "
   CHECK(one_document(env.gdp({"--json", "key", "status"}).out).at("present") == false);
 }
 
+TEST_CASE("gdp key status asks to rotate a key older than the maximum age", "[e2e][keys]") {
+  KeyEnv env;
+  using namespace std::chrono_literals;
+  const auto ring = gdp::keyring::Keyring::open(gdp::keyring::Place::session);
+  ring.set(kKey, std::chrono::system_clock::now() - 24h * 100);
+  const auto json = env.gdp({"--json", "key", "status"});
+  REQUIRE(json.exit_code == 0);
+  const auto doc = one_document(json.out).as_object();
+  CHECK(doc.at("age_days").as_int64() >= 100);
+  CHECK(doc.at("max_age_days") == 90);
+  REQUIRE(doc.at("rotation_warning").is_string());
+  const auto human = env.gdp({"key", "status"});
+  CHECK(human.exit_code == 0);
+  CHECK_THAT(human.err,
+             Catch::Contains("WARNING") && Catch::Contains("rotate") && Catch::Contains("gdp key set"));
+  CHECK(human.err.find(kKeyTail) == std::string::npos);
+  ring.clear();
+}
+
 TEST_CASE("Property 13: any key gdp key set stores is in the keyring only, exactly, and never printed",
           "[property][Property 13][e2e]") {
   KeyEnv env;
