@@ -28,6 +28,7 @@ struct Command {
 std::span<const Command> daemon_commands();
 std::span<const Command> ingest_commands();
 std::span<const Command> sandbox_commands();
+std::span<const Command> key_commands();
 
 // For commands that take no arguments: a stray one is more likely a typo than intended. Sets
 // `code` to the usage error's exit code and returns true when there is one.

@@ -1,6 +1,7 @@
 #include "daemon/daemon.h"
 
 #include "common/jsonrpc.h"
+#include "common/secret.h"
 #include "common/wire.h"
 #include "daemon/log.h"
 #include "daemon/sandbox/runner.h"
@@ -100,6 +101,10 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
 
 Daemon::~Daemon() {
   core_.workers->join();
+  // Every API key still in memory, whoever holds it: this is gdpd's way out after SIGTERM or
+  // SIGINT (begin_shutdown, then run() returns) or an exception, and only now, with no worker
+  // thread left to read a key, can the wipe not race a reader. One Daemon per process.
+  if (const auto n = wipe_all_secrets(); n > 0) GDP_LOG(info) << "wiped " << n << " API key(s) from memory";
 }
 
 void Daemon::run() {

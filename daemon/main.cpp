@@ -7,6 +7,7 @@
 #include "gdp/version.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -73,6 +74,15 @@ int detach(const std::string& state_dir) {
   return fds[1];
 }
 
+// gdpd holds API keys. Not dumpable: other processes of the same user cannot ptrace it or read
+// /proc/PID/mem, and a crash leaves no core dump. GDPD_DUMPABLE=1 keeps it dumpable, to attach
+// a debugger or profiler (root can attach either way).
+void protect_memory() {
+  const char* keep = std::getenv("GDPD_DUMPABLE");
+  if (keep != nullptr && std::string_view(keep) == "1") return;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) std::perror("gdpd: prctl(PR_SET_DUMPABLE)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +102,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   gdp::log::set_level(cmd.config.log_level);
+  protect_memory();
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
 

@@ -35,8 +35,9 @@ fi
 # Test: python3-jsonschema (schema checks), clang + its runtime (libFuzzer), binutils (readelf),
 # tmux (a real terminal for the TTY prompt test).
 # RE2 (libre2-dev): the privacy detectors. zstd (libzstd-dev): large texts in the project store.
+# libkeyutils-dev: the kernel keyring (API keys).
 # Run: docker.io (the engine, when none answers), debootstrap (builds the runtime image).
-packages=(build-essential cmake ninja-build pkg-config binutils
+packages=(build-essential cmake ninja-build pkg-config binutils libkeyutils-dev
           libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
           libsqlite3-dev libssl-dev catch2 librapidcheck-dev libre2-dev libzstd-dev
           python3 python3-jsonschema clang libclang-rt-14-dev tmux

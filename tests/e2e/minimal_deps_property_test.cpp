@@ -30,10 +30,11 @@ std::set<std::string> loaded_libraries(const std::string& trace) {
 
 bool allowed(const std::string& lib) {
   // Boost.Container is Boost.JSON's own allocator library (loaded in some builds). The sanitizers'
-  // runtimes appear in the ASan+UBSan build: instrumentation, not dependencies.
-  for (const char* prefix :
-       {"libc.so", "libm.so", "libstdc++.so", "libgcc_s.so", "ld-linux", "libboost_json.so",
-        "libboost_program_options.so", "libboost_container.so", "libasan.so", "libubsan.so"}) {
+  // runtimes appear in the ASan+UBSan build: instrumentation, not dependencies. libkeyutils is the
+  // kernel keyring's thin wrapper (gdp key).
+  for (const char* prefix : {"libc.so", "libm.so", "libstdc++.so", "libgcc_s.so", "ld-linux",
+                             "libboost_json.so", "libboost_program_options.so", "libboost_container.so",
+                             "libasan.so", "libubsan.so", "libkeyutils.so"}) {
     if (lib.rfind(prefix, 0) == 0) return true;
   }
   return false;
