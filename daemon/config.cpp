@@ -1,6 +1,7 @@
 #include "daemon/config.h"
 
 #include "common/paths.h"
+#include "daemon/net/https.h"
 #include "daemon/privacy/detectors.h"
 
 #include <boost/program_options.hpp>
@@ -34,7 +35,16 @@ po::options_description shared_options() {
       ("docker-socket", po::value<std::string>(), "the Docker Engine's Unix socket (default: DOCKER_HOST, else /var/run/docker.sock)")
       ("privacy.strict", po::value<bool>(), "drop sensitive columns from snapshots instead of masking (default false)")
       ("privacy.shape-hints", po::value<bool>(),
-       "show an email's domain or a value's length inside placeholders (default false)");
+       "show an email's domain or a value's length inside placeholders (default false)")
+      ("gemini.endpoint", po::value<std::string>(), "the Gemini API's base URL (default https://generativelanguage.googleapis.com)")
+      ("gemini.model", po::value<std::string>(), "the Gemini model that plans (default gemini-3.5-flash); never switched silently")
+      ("gemini.temperature", po::value<double>(), "sampling temperature, 0 to 2 (default: the model's own)")
+      ("gemini.max-output-tokens", po::value<int>(), "the longest answer, in tokens (default 8192)")
+      ("gemini.requests-per-minute", po::value<int>(), "requests per minute, retries included (default 10)")
+      ("gemini.max-retries", po::value<int>(), "retries of one request after 429, 5xx or a network error (default 5)")
+      ("gemini.max-context-size", po::value<std::size_t>(), "the largest prompt, in characters (default 200000)")
+      ("ca-file", po::value<std::string>(), "a PEM file of CAs trusted besides the system's (a corporate proxy's CA)")
+      ("security.max-api-key-age-days", po::value<int>(), "warn on every submit once the keyring's key is older (default 90)");
   // clang-format on
   return opts;
 }
@@ -78,6 +88,48 @@ void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& so
   if (vm.count("docker-socket")) cfg.docker_socket = vm["docker-socket"].as<std::string>();
   if (vm.count("privacy.strict")) cfg.privacy_strict = vm["privacy.strict"].as<bool>();
   if (vm.count("privacy.shape-hints")) cfg.privacy_shape_hints = vm["privacy.shape-hints"].as<bool>();
+  if (vm.count("gemini.endpoint")) {
+    std::string endpoint = vm["gemini.endpoint"].as<std::string>();
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    try {
+      net::parse_https_url(endpoint);
+    } catch (const std::exception& e) {
+      throw ConfigError("gemini.endpoint in " + source + ": " + e.what());
+    }
+    cfg.gemini.endpoint = endpoint;
+  }
+  if (vm.count("gemini.model")) {
+    const auto& model = vm["gemini.model"].as<std::string>();
+    if (model.empty() || model.find_first_of("/?#: ") != std::string::npos) {
+      throw ConfigError("gemini.model in " + source + ": \"" + model +
+                        "\" is not a model id (e.g. gemini-3.5-flash, without models/)");
+    }
+    cfg.gemini.model = model;
+  }
+  if (vm.count("gemini.temperature")) {
+    const double t = vm["gemini.temperature"].as<double>();
+    if (!(t >= 0.0 && t <= 2.0))
+      throw ConfigError("gemini.temperature in " + source + " must be between 0 and 2");
+    cfg.gemini.temperature = t;
+  }
+  auto at_least = [&](const char* key, int minimum, int& field) {
+    if (!vm.count(key)) return;
+    field = vm[key].as<int>();
+    if (field < minimum) {
+      throw ConfigError(std::string(key) + " in " + source + " must be at least " + std::to_string(minimum));
+    }
+  };
+  at_least("gemini.max-output-tokens", 256, cfg.gemini.max_output_tokens);
+  at_least("gemini.requests-per-minute", 1, cfg.gemini.requests_per_minute);
+  at_least("gemini.max-retries", 0, cfg.gemini.max_retries);
+  at_least("security.max-api-key-age-days", 1, cfg.keys.max_api_key_age_days);
+  if (vm.count("gemini.max-context-size")) {
+    cfg.gemini.max_context_size = vm["gemini.max-context-size"].as<std::size_t>();
+    if (cfg.gemini.max_context_size < 10'000) {
+      throw ConfigError("gemini.max-context-size in " + source + " must be at least 10000 characters");
+    }
+  }
+  if (vm.count("ca-file")) cfg.https.ca_file = vm["ca-file"].as<std::string>();
 }
 
 }  // namespace

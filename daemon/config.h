@@ -1,7 +1,10 @@
 // gdpd's settings: built-in defaults, then the config file, then the command line (later wins).
 #pragma once
 
+#include "daemon/keys/key_source.h"
 #include "daemon/log.h"
+#include "daemon/net/https.h"
+#include "daemon/planner/gemini.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +38,11 @@ struct DaemonConfig {
   bool no_sanitize = false;
   // The Docker Engine's socket; default DOCKER_HOST (unix://) or /var/run/docker.sock.
   std::string docker_socket;
+  // The Gemini planner (gemini.* keys) and its HTTPS transport: ca-file from the config, the
+  // proxy from HTTPS_PROXY / NO_PROXY in gdpd's environment.
+  planner::GeminiConfig gemini;
+  net::HttpsConfig https = net::https_config_from_environment();
+  keys::KeyConfig keys;
 };
 
 // Thrown for a bad command line or config file; the message names the key and the source.
