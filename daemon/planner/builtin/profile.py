@@ -4,7 +4,7 @@
 # writes /data/work/profile.json (for the later steps) and /data/output/profile.txt (for people).
 # Memory is bounded whatever the file size: per column a few fixed-size sketches, per row 8 bytes.
 TOP_VALUES = 10
-COUNTER_CAP = 20000  # distinct values counted exactly per column before the rarest are dropped
+COUNTER_CAP = 10000  # distinct values counted exactly per column before the rarest are dropped
 SKETCH_SIZE = 4096  # the smallest value hashes kept for the distinct estimate (about 3% error)
 RESERVOIR_SIZE = 50000  # numbers kept per column (a uniform sample) for the quartiles
 

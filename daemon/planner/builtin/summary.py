@@ -14,7 +14,7 @@ MAX_HISTOGRAMS = 6
 MAX_BAR_CHARTS = 4
 MAX_CHARTS = 12
 BINS = 30
-COUNTER_CAP = 20000
+COUNTER_CAP = 10000  # distinct values counted per column before the rarest are dropped
 
 
 class Column:

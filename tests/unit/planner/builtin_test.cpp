@@ -265,8 +265,9 @@ TEST_CASE("a failed step is not repeated blindly", "[planner][builtin]") {
     const auto retry = session.next();
     REQUIRE(retry);
     CHECK(retry->script_id == "builtin-clean+small-chunks");
-    CHECK(config_of(*retry).at("chunk_rows") == 10000);
-    CHECK(retry->description.find("10,000 rows at a time") != std::string::npos);
+    // 10 columns: 10,000 rows of 10 cells per chunk, a quarter of that on the retry.
+    CHECK(config_of(*retry).at("chunk_rows") == 2500);
+    CHECK(retry->description.find("2,500 rows at a time") != std::string::npos);
     session.context.steps.push_back(ran(*retry, false, oom));
     CHECK(session.next_id() == "builtin-summary");
   }
