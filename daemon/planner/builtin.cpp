@@ -577,6 +577,25 @@ proto::DataAnalysis BuiltinPlanner::analyze(const privacy::SanitizedSnapshot& sa
     a.data_quality_issues.push_back(plural(duplicate_rows, "row", "rows") + " of the " +
                                     std::to_string(s.rows.size()) + "-row sample exactly repeat another row");
   }
+  // The same record entered twice under a new number: equal but for the identifiers. Masked
+  // values compare too, as a session's placeholders are the same for the same value.
+  if (!ids.empty()) {
+    std::set<std::string> seen_but_ids;
+    std::int64_t repeats = 0;
+    for (const auto& row : s.rows) {
+      auto rest = row;
+      for (const auto i : ids) rest.erase(s.columns[i].name);
+      if (!seen_but_ids.insert(json::serialize(rest)).second) ++repeats;
+    }
+    if (repeats > duplicate_rows) {
+      std::string names;
+      for (const auto i : ids) names += (names.empty() ? "" : ", ") + s.columns[i].name;
+      a.data_quality_issues.push_back(plural(repeats - duplicate_rows, "row", "rows") + " of the sample " +
+                                      (repeats - duplicate_rows == 1 ? "repeats" : "repeat") +
+                                      " another in everything but " + names +
+                                      ": possibly the same record entered twice");
+    }
+  }
 
   // What the three steps will do, in the order they do it.
   a.suggested_operations.push_back(

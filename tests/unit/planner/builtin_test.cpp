@@ -96,6 +96,9 @@ TEST_CASE("the analysis of the bundled example names what a person would fix", "
   CHECK(a.column_insights.size() == 10);
   CHECK(any_contains(a.data_quality_issues, "\"discount\" is missing 3 of 25 values (12%)"));
   CHECK(any_contains(a.data_quality_issues, "\"order_id\"", "identifier"));
+  // Orders 10012 and 10013 are the same order entered twice.
+  CHECK(
+      any_contains(a.data_quality_issues, "1 row of the sample repeats another in everything but order_id"));
   CHECK(a.column_insights.at("order_date").find("dates written as YYYY-MM-DD from 2026-01-03") == 0);
   CHECK(a.column_insights.at("unit_price").find("decimal numbers, from 3.2 to 6400") == 0);
   CHECK(a.column_insights.at("customer_email").find("personal data (email)") != std::string::npos);
