@@ -38,8 +38,9 @@ std::int64_t chunk_rows(const proto::DataSnapshot& s, bool small) {
 // 14285 as "14,285".
 std::string thousands(std::int64_t n) {
   auto digits = std::to_string(n);
-  for (auto i = static_cast<std::ptrdiff_t>(digits.size()) - 3; i > 0; i -= 3)
+  for (auto i = static_cast<std::ptrdiff_t>(digits.size()) - 3; i > 0; i -= 3) {
     digits.insert(static_cast<std::size_t>(i), ",");
+  }
   return digits;
 }
 
@@ -180,8 +181,9 @@ SampleView view_sample(const proto::DataSnapshot& s, const std::string& column) 
 
 std::string markers_text(const std::map<std::string, std::int64_t>& markers) {
   std::string out;
-  for (const auto& [m, n] : markers)
+  for (const auto& [m, n] : markers) {
     out += (out.empty() ? "\"" : ", \"") + m + "\" (" + std::to_string(n) + ")";
+  }
   return out;
 }
 
@@ -198,8 +200,9 @@ std::string type_words(const proto::ColumnProfile& c) {
 std::string insight(const proto::DataSnapshot& s, const proto::ColumnProfile& c, bool id) {
   std::string line = type_words(c);
   if (c.date_format) line += " written as " + readable_format(*c.date_format);
-  if (c.min && c.max)
+  if (c.min && c.max) {
     line += (c.type == "date" || c.type == "datetime" ? " from " : ", from ") + *c.min + " to " + *c.max;
+  }
   if (c.null_count == 0) {
     line += "; none missing";
   } else {
@@ -357,14 +360,16 @@ std::string describe(const BuiltinPlan& plan, const proto::DataSnapshot& s, cons
     case BuiltinStep::clean: {
       d = "Makes a cleaned copy of " + input_name + ". In each row it:\n";
       if (plan.trim) d += "- removes spaces before and after each value;\n";
-      if (plan.missing)
+      if (plan.missing) {
         d += "- empties cells that only say a value is missing (N/A, NA, null, None, -, ?);\n";
+      }
       if (plan.types) {
         d += "- writes numbers, dates and yes/no values in one standard form (dates as YYYY-MM-DD); a value "
              "that does not fit its column's type is kept as it was and counted;\n";
       }
-      if (plan.duplicates)
+      if (plan.duplicates) {
         d += "- drops rows that exactly repeat an earlier row (after the changes above);\n";
+      }
       if (!plan.trim) d += "- keeps spaces around values as they are;\n";
       if (!plan.missing) d += "- keeps missing-value markers such as N/A as they are;\n";
       if (!plan.types) d += "- keeps numbers and dates written as they are;\n";
@@ -419,8 +424,9 @@ bool cleaned_file_made(const PlanningContext& context) {
     }
     const auto& files = step.result->output_files;
     // An edited script may write elsewhere; the runner lists what it really wrote.
-    if (files.empty() || std::find(files.begin(), files.end(), "/data/work/cleaned.csv") != files.end())
+    if (files.empty() || std::find(files.begin(), files.end(), "/data/work/cleaned.csv") != files.end()) {
       return true;
+    }
   }
   return false;
 }
@@ -598,41 +604,42 @@ proto::DataAnalysis BuiltinPlanner::analyze(const privacy::SanitizedSnapshot& sa
   }
 
   // What the three steps will do, in the order they do it.
-  a.suggested_operations.push_back(
+  a.suggested_operations.emplace_back(
       "Profile every column over the whole file: missing values, distinct values, "
       "ranges, outliers and repeated rows");
-  a.suggested_operations.push_back(any_padding ? "Remove the spaces found around values"
-                                               : "Remove spaces around values, if any");
-  a.suggested_operations.push_back(
+  a.suggested_operations.emplace_back(any_padding ? "Remove the spaces found around values"
+                                                  : "Remove spaces around values, if any");
+  a.suggested_operations.emplace_back(
       any_markers || any_text_numbers ? "Turn missing-value markers (N/A, ?, null...) into empty cells"
                                       : "Turn missing-value markers (N/A, null...) into empty cells, if any");
   std::string typed;
   for (const auto& c : s.columns) {
     if (c.type == "integer" || c.type == "float" || c.type == "date" || c.type == "datetime" ||
-        c.type == "boolean")
+        c.type == "boolean") {
       typed += (typed.empty() ? "" : ", ") + c.name;
+    }
   }
   if (!typed.empty()) {
-    a.suggested_operations.push_back("Write the numbers, dates and yes/no values of " + typed +
-                                     " in one standard form (dates as YYYY-MM-DD)");
+    a.suggested_operations.emplace_back("Write the numbers, dates and yes/no values of " + typed +
+                                        " in one standard form (dates as YYYY-MM-DD)");
   }
-  a.suggested_operations.push_back("Drop rows that exactly repeat an earlier row");
-  a.suggested_operations.push_back("Summarise the cleaned data with key figures and charts (PNG)");
+  a.suggested_operations.emplace_back("Drop rows that exactly repeat an earlier row");
+  a.suggested_operations.emplace_back("Summarise the cleaned data with key figures and charts (PNG)");
 
   if (s.source.size_bytes > (std::int64_t{256} << 20)) {
-    a.processing_recommendations.push_back(
+    a.processing_recommendations.emplace_back(
         "The file is " + size_words(s.source.size_bytes) + ": every step reads it in pieces of " +
         thousands(chunk_rows(s, false)) +
         " rows, so memory stays bounded; expect the steps to take minutes, not seconds");
   } else {
-    a.processing_recommendations.push_back(
+    a.processing_recommendations.emplace_back(
         "Every step reads the file in pieces, so the same steps also work on "
         "files far larger than memory");
   }
   if (!ids.empty()) {
     std::string names;
     for (const auto i : ids) names += (names.empty() ? "" : ", ") + s.columns[i].name;
-    a.processing_recommendations.push_back(
+    a.processing_recommendations.emplace_back(
         "Treat " + names +
         " as identifiers: rows equal in everything else may be the same record "
         "entered twice; the profile counts them, the cleaning keeps them");
@@ -642,19 +649,19 @@ proto::DataAnalysis BuiltinPlanner::analyze(const privacy::SanitizedSnapshot& sa
     for (const auto& f : s.sanitized_fields) fields.insert(f.field);
     std::string names;
     for (const auto& f : fields) names += (names.empty() ? "" : ", ") + f;
-    a.processing_recommendations.push_back(
+    a.processing_recommendations.emplace_back(
         "Personal data was found in " + names +
         ": it was masked in the snapshot, stays on this machine, and appears unmasked in the outputs; share "
         "them with care");
   }
   if (s.malformed_records > 0) {
-    a.processing_recommendations.push_back(
+    a.processing_recommendations.emplace_back(
         "Fix or remove the unreadable records at the source: the steps skip them");
   }
   if (s.total_rows > 0 && static_cast<std::int64_t>(s.rows.size()) < s.total_rows) {
-    a.processing_recommendations.push_back("The checks of the sample (" + std::to_string(s.rows.size()) +
-                                           " of " + std::to_string(s.total_rows) +
-                                           " rows) are indications; the profile step counts over every row");
+    a.processing_recommendations.emplace_back(
+        "The checks of the sample (" + std::to_string(s.rows.size()) + " of " + std::to_string(s.total_rows) +
+        " rows) are indications; the profile step counts over every row");
   }
 
   const auto mb = s.source.size_bytes >> 20;

@@ -49,7 +49,8 @@ struct Pipeline {
   ResourceConfig config;
   std::vector<planner::StepRecord> records;
 
-  Pipeline(const fs::path& source, const std::string& name, ResourceConfig limits = {}) : config(limits) {
+  Pipeline(const fs::path& source, const std::string& name, ResourceConfig limits = {})
+      : config(std::move(limits)) {
     files.files.input = files.dir / name;
     fs::copy_file(source, files.files.input);
     chmod(files.files.input.c_str(), 0644);

@@ -26,7 +26,7 @@ privacy::SanitizedSnapshot snapshot_of(const std::string& path) {
 }
 
 std::string write(const gdp::test::TempDir& dir, const std::string& name, const std::string& bytes) {
-  const auto path = dir / name;
+  auto path = dir / name;
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }
@@ -54,7 +54,7 @@ boost::json::object config_of(const proto::ProcessingScript& script) {
   return boost::json::parse(text).as_object();
 }
 
-StepRecord ran(const proto::ProcessingScript& script, bool success, std::string error = "",
+StepRecord ran(const proto::ProcessingScript& script, bool success, const std::string& error = "",
                std::vector<std::string> files = {}) {
   StepRecord r{script, Decision::approved, std::nullopt, proto::ExecutionResult{}};
   r.result->success = success;
@@ -116,8 +116,9 @@ TEST_CASE("the analysis sees markers, padding, numbers as text and sample duplic
   std::string csv = "n,code,score,city,kind\n";
   for (int i = 0; i < 40; ++i) {
     const auto n = std::to_string(i % 30);
-    csv += n + ",C" + n + "," + (i % 8 == 0 ? std::string("?") : std::to_string(i % 30 * 3)) + "," +
-           (i % 5 == 0 ? " Lisbon " : "Oslo") + ",fixed\n";
+    csv += n + ",C" + n + ",";
+    csv += i % 8 == 0 ? std::string("?") : std::to_string(i % 30 * 3);
+    csv += i % 5 == 0 ? ", Lisbon ,fixed\n" : ",Oslo,fixed\n";
   }
   Session session(write(dir, "scores.csv", csv), "scores.csv");
   const auto& issues = session.analysis.data_quality_issues;
