@@ -21,6 +21,7 @@ CHUNK_ROWS = int(CONFIG.get("chunk_rows", 50000))
 # A JSON document (not JSON Lines) up to this size is read with the standard library in one go;
 # a larger one is streamed element by element (see json_document_records).
 WHOLE_JSON_BYTES = 16 << 20
+JSON_BLOCK_CHARS = 4 << 20  # what the streaming JSON reader reads at a time
 
 
 def say(*parts):
@@ -77,7 +78,7 @@ def json_document_records(handle, size, key):
     state = {"text": "", "pos": 0, "eof": False}
 
     def more():
-        block = handle.read(4 << 20)
+        block = handle.read(JSON_BLOCK_CHARS)
         state["text"] = state["text"][state["pos"]:] + block
         state["pos"] = 0
         state["eof"] = not block

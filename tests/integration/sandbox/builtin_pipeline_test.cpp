@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 using namespace gdp;
@@ -65,8 +66,9 @@ struct Pipeline {
     analysis = planner.analyze(*snapshot, context, {});
   }
 
-  // Proposes, validates and runs every step the planner offers, as approved.
-  void run_all() {
+  // Proposes, validates and runs every step the planner offers, as approved; `patch` may edit a
+  // script first (the decision is then "edited").
+  void run_all(const std::function<void(std::string&)>& patch = {}) {
     Validator validator(engine(), ResourceConfig{}, files.dir.path());
     while (auto script = planner.next_script(*snapshot, analysis, context, {})) {
       INFO(script->script_id);
@@ -74,6 +76,7 @@ struct Pipeline {
       CHECK(check.is_valid);
       CHECK(check.security_level == proto::SecurityLevel::safe);
       CHECK(check.security_warnings.empty());
+      if (patch) patch(script->content);
       std::ofstream(files.files.script, std::ios::trunc) << script->content;
       Runner runner(engine(), config);
       ++files.labels.step;
@@ -81,7 +84,8 @@ struct Pipeline {
       INFO(run.result.error_message.value_or("") << "\n" << run.result.logs);
       CHECK(run.result.success);
       CHECK_FALSE(run.error);
-      context.steps.push_back({*script, planner::Decision::approved, std::nullopt, run.result});
+      context.steps.push_back({*script, patch ? planner::Decision::edited : planner::Decision::approved,
+                               std::nullopt, run.result});
       REQUIRE(context.steps.size() <= 3);
     }
     CHECK(engine().list_containers({std::string(kDaemonLabel) + "=" + files.labels.daemon}).empty());
@@ -170,6 +174,39 @@ TEST_CASE("the builtin pipeline on JSON Lines", "[docker][builtin]") {
   CHECK(header.starts_with("id,when,user.city,user.score,tags,amount"));
   CHECK(read(p.output("processed_data.csv")).find(",2026-") != std::string::npos);  // dates now ISO
   CHECK(p.report("cleaning_report.json").at("cells_trimmed").to_number<std::int64_t>() > 0);
+}
+
+TEST_CASE("a JSON document streamed element by element reads as it does whole", "[docker][builtin]") {
+  gdp::test::TempDir dir;
+  const auto path = dir / "wrapped.json";
+  {
+    std::ofstream out(path);
+    out << R"({"meta": {"source": "test", "sizes": [1, 2, 3]}, "records": [)";
+    for (int i = 0; i < 300; ++i) {
+      out << (i ? ",\n  " : "") << R"({"id": )" << i % 290
+          << R"(, "name": "a \"quoted\", name", "nested": {"x": )" << i % 290 * 0.5
+          << R"(, "list": [1, {"y": null}]}, "flag": )" << (i % 2 ? "true" : "false") << "}";
+    }
+    out << "], \"count\": 300}";
+  }
+  // Whole (the file is far below the streaming threshold), then streamed 7 characters at a time,
+  // so elements, strings and numbers are cut at every possible place.
+  Pipeline whole(path, "wrapped.json");
+  whole.run_all();
+  Pipeline streamed(path, "wrapped.json");
+  streamed.run_all([](std::string& script) {
+    const auto replace = [&](const std::string& from, const std::string& to) {
+      const auto at = script.find(from);
+      REQUIRE(at != std::string::npos);
+      script.replace(at, from.size(), to);
+    };
+    replace("WHOLE_JSON_BYTES = 16 << 20", "WHOLE_JSON_BYTES = 0");
+    replace("JSON_BLOCK_CHARS = 4 << 20", "JSON_BLOCK_CHARS = 7");
+  });
+  check_outputs(whole, 300, 10);
+  check_outputs(streamed, 300, 10);
+  CHECK(read(streamed.output("processed_data.csv")) == read(whole.output("processed_data.csv")));
+  CHECK(read(whole.output("processed_data.csv")).starts_with("id,name,nested.x,nested.list,flag\n"));
 }
 
 TEST_CASE("the builtin pipeline stays within 256 MiB on a 60 MB CSV", "[docker][builtin][large]") {
