@@ -28,6 +28,11 @@ def say(*parts):
     print(*parts, flush=True)
 
 
+def count(n, word):
+    """'1 row', '2 rows': the reports are read by people."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def flatten(value, name, out):
     """A JSON record as ingest shows it: nested objects as dotted names, arrays as compact JSON."""
     if isinstance(value, dict):

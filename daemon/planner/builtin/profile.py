@@ -200,11 +200,13 @@ def main():
     write_json("/data/work/profile.json", report)
     with open("/data/output/profile.txt", "w", encoding="utf-8") as out:
         out.write(f"Profile of {source['path']}\n")
-        out.write(f"{rows} rows, {len(columns)} columns, {report['duplicate_rows']} rows that exactly repeat "
-                  "an earlier row\n")
+        repeats, but_ids = report["duplicate_rows"], report.get("duplicate_rows_except_ids", 0)
+        out.write(f"{count(rows, 'row')}, {count(len(columns), 'column')}, {count(repeats, 'row')} that exactly "
+                  f"{'repeats' if repeats == 1 else 'repeat'} an earlier row\n")
         if "id_columns" in report:
-            out.write(f"{report['duplicate_rows_except_ids']} rows repeat an earlier row in everything but "
-                      f"{', '.join(report['id_columns'])} (the same record entered twice under a new number?)\n")
+            out.write(f"{count(but_ids, 'row')} {'repeats' if but_ids == 1 else 'repeat'} an earlier row in "
+                      f"everything but {', '.join(report['id_columns'])} (the same record entered twice under a "
+                      "new number?)\n")
         out.write("\n")
         out.write("\n\n".join(describe(c) for c in report["columns"]) + "\n")
     say(f"profiled {rows} rows and {len(columns)} columns; {report['duplicate_rows']} duplicate rows")

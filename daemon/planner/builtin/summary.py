@@ -186,14 +186,15 @@ def main():
     cleaning = earlier("/data/work/cleaning_report.json")
     if cleaning and source["path"] != CONFIG["source"]["path"]:
         lines.append(f"The cleaning read {cleaning['rows_read']} rows and kept {cleaning['rows_written']}: "
-                     f"{cleaning['duplicates_dropped']} duplicate rows dropped, "
-                     f"{cleaning['missing_markers_emptied']} missing-value markers emptied, "
-                     f"{cleaning['cells_trimmed']} values trimmed of spaces.")
+                     f"{count(cleaning['duplicates_dropped'], 'duplicate row')} dropped, "
+                     f"{count(cleaning['missing_markers_emptied'], 'missing-value marker')} emptied, "
+                     f"{count(cleaning['cells_trimmed'], 'value')} trimmed of spaces.")
     profile = earlier("/data/work/profile.json")
     if profile and "duplicate_rows_except_ids" in profile:
-        lines.append(f"{profile['duplicate_rows_except_ids']} rows of the input repeat another in everything but "
+        n = profile["duplicate_rows_except_ids"]
+        lines.append(f"{count(n, 'row')} of the input {'repeats' if n == 1 else 'repeat'} another in everything but "
                      f"{', '.join(profile['id_columns'])}: check whether they are the same record entered twice.")
-    lines += ["", f"**{rows} rows, {len(columns)} columns.**", "",
+    lines += ["", f"**{count(rows, 'row')}, {count(len(columns), 'column')}.**", "",
               "| # | column | missing | key figures |", "|---|---|---|---|"]
     for c in columns:
         share = f"{c.missing} ({100.0 * c.missing / rows:.1f}%)" if rows else "0"

@@ -143,7 +143,7 @@ TEST_CASE("the builtin pipeline on the bundled example", "[docker][builtin]") {
   CHECK(cleaning.at("cells_trimmed") == 1);            // " Elif Yilmaz "
   CHECK(cleaning.at("missing_markers_emptied") == 1);  // the N/A discount
   const auto profile = read(p.output("profile.txt"));
-  CHECK(profile.find("1 rows repeat an earlier row in everything but order_id") != std::string::npos);
+  CHECK(profile.find("1 row repeats an earlier row in everything but order_id") != std::string::npos);
   CHECK(profile.find("missing values written as: 'N/A' x1") != std::string::npos);
   CHECK(fs::exists(p.output("missing_values.png")));
   CHECK(fs::exists(p.output("histogram_08_unit_price.png")));
@@ -174,6 +174,33 @@ TEST_CASE("the builtin pipeline on JSON Lines", "[docker][builtin]") {
   CHECK(header.starts_with("id,when,user.city,user.score,tags,amount"));
   CHECK(read(p.output("processed_data.csv")).find(",2026-") != std::string::npos);  // dates now ISO
   CHECK(p.report("cleaning_report.json").at("cells_trimmed").to_number<std::int64_t>() > 0);
+}
+
+TEST_CASE("the builtin pipeline on a text file", "[docker][builtin]") {
+  gdp::test::TempDir dir;
+  const auto path = dir / "notes.txt";
+  {
+    std::ofstream out(path);
+    // 60 lines, blank lines between (not records), the last 10 repeating the first 10 once
+    // trimmed, and a "?" line that the cleaning empties.
+    for (int i = 0; i < 60; ++i) {
+      out << (i >= 50 ? "  " : "")
+          << (i % 50 == 7 ? std::string("?") : "note number " + std::to_string(i % 50)) << "\n\n";
+    }
+  }
+  Pipeline p(path, "notes.txt");
+  p.run_all();
+  REQUIRE(p.context.steps.size() == 3);
+  CHECK(p.report("profile.json").at("rows") == 60);
+  CHECK(p.report("profile.json").at("duplicate_rows") == 0);  // padded: not exact repeats yet
+  const auto cleaning = p.report("cleaning_report.json");
+  CHECK(cleaning.at("rows_read") == 60);
+  CHECK(cleaning.at("cells_trimmed") == 10);
+  CHECK(cleaning.at("missing_markers_emptied") == 2);
+  CHECK(cleaning.at("duplicates_dropped") == 10);
+  CHECK(read(p.output("processed_data.csv")).starts_with("line\nnote number 0\n"));
+  CHECK(read(p.output("summary.md")).find("**50 rows, 1 column.**") != std::string::npos);
+  CHECK(read(p.output("missing_values.png")).starts_with("\x89PNG\r\n\x1a\n"));
 }
 
 TEST_CASE("a JSON document streamed element by element reads as it does whole", "[docker][builtin]") {
