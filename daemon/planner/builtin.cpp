@@ -626,6 +626,10 @@ proto::DataAnalysis BuiltinPlanner::analyze(const privacy::SanitizedSnapshot& sa
   a.suggested_operations.emplace_back("Drop rows that exactly repeat an earlier row");
   a.suggested_operations.emplace_back("Summarise the cleaned data with key figures and charts (PNG)");
 
+  // Who planned, first: a user must always know whether a remote model saw the snapshot.
+  a.processing_recommendations.emplace_back(
+      "Planned offline by gdp's builtin planner: nothing was sent anywhere. It proposes the same profile, "
+      "cleaning and summary for any table; configure a Gemini API key for plans shaped to your question");
   if (s.source.size_bytes > (std::int64_t{256} << 20)) {
     a.processing_recommendations.emplace_back(
         "The file is " + size_words(s.source.size_bytes) + ": every step reads it in pieces of " +

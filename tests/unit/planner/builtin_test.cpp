@@ -106,6 +106,7 @@ TEST_CASE("the analysis of the bundled example names what a person would fix", "
   CHECK(a.recommended_security_level == proto::SecurityLevel::safe);
   CHECK(a.estimated_complexity == proto::Complexity::low);
   CHECK(any_contains(a.suggested_operations, "order_id, order_date, quantity, unit_price, discount"));
+  CHECK(a.processing_recommendations.at(0).starts_with("Planned offline by gdp's builtin planner"));
   CHECK(any_contains(a.processing_recommendations, "order_id as identifiers"));
   CHECK(any_contains(a.processing_recommendations, "customer_email", "stays on this machine"));
 }
@@ -194,9 +195,17 @@ TEST_CASE("a header that is personal data is named by placeholder, and no script
   }
 }
 
-TEST_CASE("the same snapshot gives the same analysis and scripts", "[planner][builtin]") {
+TEST_CASE("the same snapshot gives the same analysis and scripts, and nothing is sent",
+          "[planner][builtin]") {
   Session one(kSales);
   Session two(kSales);
+  PlannerEvents events;
+  int sent = 0;
+  events.on_sent = [&](std::string_view, std::string_view) { ++sent; };
+  events.on_wait = [&](const WaitNotice&) { ++sent; };
+  CHECK(boost::json::serialize(
+            boost::json::value_from(one.planner.analyze(one.snapshot, one.context, events))) ==
+        boost::json::serialize(boost::json::value_from(one.analysis)));
   CHECK(boost::json::serialize(boost::json::value_from(one.analysis)) ==
         boost::json::serialize(boost::json::value_from(two.analysis)));
   for (int i = 0; i < 3; ++i) {
@@ -207,9 +216,11 @@ TEST_CASE("the same snapshot gives the same analysis and scripts", "[planner][bu
     CHECK(a->script_id == b->script_id);
     CHECK(a->content == b->content);
     CHECK(a->description == b->description);
+    CHECK(one.planner.next_script(one.snapshot, one.analysis, one.context, events)->content == a->content);
     one.context.steps.push_back(ran(*a, true));
     two.context.steps.push_back(ran(*b, true));
   }
+  CHECK(sent == 0);
 }
 
 TEST_CASE("profile, clean, summary of the cleaned file, then done", "[planner][builtin]") {
