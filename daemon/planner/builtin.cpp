@@ -391,7 +391,7 @@ std::string describe(const BuiltinPlan& plan, const proto::DataSnapshot& s, cons
            std::string(plan.reads_cleaned ? "/data/work/cleaned.csv (the result of the cleaning)" : input) +
            " in two passes of " + pieces +
            " rows at a time: the first for the figures, the second for the "
-           "histograms.\n";
+           "histograms; and the counts of the earlier steps from /data/work when they ran.\n";
       d += "Changes: nothing.\n";
       d += "Writes: summary.md" + std::string(plan.charts ? " and the charts as PNG files" : "") +
            " to /data/output.\n";
