@@ -264,8 +264,11 @@ class SeenRows:
         if len(new_run):
             self.runs.append(new_run)
             while len(self.runs) > 1 and len(self.runs[-1]) * 2 >= len(self.runs[-2]):
-                last = self.runs.pop()
-                self.runs[-1] = np.sort(np.concatenate([self.runs[-1], last]), kind="mergesort")
+                # Sorted in place (introsort needs no buffer), after the two runs are let go: the
+                # biggest merge holds twice the hashes for a moment, not three times.
+                merged = np.concatenate([self.runs.pop(), self.runs.pop()])
+                merged.sort()
+                self.runs.append(merged)
         return keep
 
 
