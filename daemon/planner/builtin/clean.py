@@ -61,19 +61,20 @@ def standard_form(values, kind, fmt):
 
 
 def clean_column(cells, snapshot, counts):
+    stripped = strip(cells)
     if OPTIONS.get("trim", True):
-        trimmed = cells.str.strip()
-        counts["cells_trimmed"] += int((trimmed != cells).sum())
-        cells = trimmed
+        if stripped is not cells:
+            counts["cells_trimmed"] += int((stripped != cells).sum())
+        cells = stripped
     if OPTIONS.get("missing", True):
-        marker = cells.str.strip().isin(MISSING_MARKERS) & (cells != "")
+        marker = stripped.isin(MISSING_MARKERS) & (cells != "")
         counts["missing_markers_emptied"] += int(marker.sum())
         cells = cells.mask(marker, "")
     kind = snapshot.get("type", "string")
     if OPTIONS.get("types", True) and kind in ("integer", "float", "date", "datetime", "boolean"):
-        present = cells.str.strip() != ""
-        present &= ~cells.str.strip().isin(MISSING_MARKERS)
-        values = cells[present].str.strip()
+        stripped = strip(cells)
+        present = (stripped != "") & ~stripped.isin(MISSING_MARKERS)
+        values = stripped[present]
         if not values.empty:
             text, unreadable = standard_form(values, kind, snapshot.get("date_format"))
             changed = text != values[text.index]
@@ -81,8 +82,11 @@ def clean_column(cells, snapshot, counts):
             bad = int(unreadable.sum())
             if bad:
                 counts["unreadable"][snapshot["_name"]] = counts["unreadable"].get(snapshot["_name"], 0) + bad
-            cells = cells.copy()
-            cells.loc[text.index] = text
+            if changed.any():
+                # Only values whose standard form differs are touched: with trimming off, a padded
+                # value that is already standard keeps its spaces.
+                cells = cells.copy()
+                cells.loc[changed.index[changed]] = text[changed]
     return cells
 
 
@@ -103,7 +107,7 @@ def main():
             cleaned = pd.DataFrame(index=chunk.index)
             for position, name in enumerate(chunk.columns):
                 snapshot = dict(types[position], _name=str(name))
-                cleaned[position] = clean_column(chunk[name].astype(str), snapshot, counts)
+                cleaned[position] = clean_column(chunk[name], snapshot, counts)
             cleaned.columns = chunk.columns
             if OPTIONS.get("duplicates", True):
                 keep = seen.first_seen(row_hashes(cleaned))

@@ -16,8 +16,7 @@ class Column:
         self.markers = {}
         self.hashes = np.empty(0, dtype=np.uint64)
         self.hashes_full = False
-        self.counts = {}
-        self.counts_exact = True
+        self.counts = ValueCounts(COUNTER_CAP)
         # Numbers: count, running mean and sum of squared deviations (Chan's merge), a sample.
         self.try_numbers = snapshot.get("type") not in ("date", "datetime", "boolean")
         self.numbers = self.not_numbers = 0
@@ -28,27 +27,30 @@ class Column:
         self.dates_low = self.dates_high = None
         self.dates_bad = 0
 
-    def add(self, cells, rng):
+    def add(self, cells, hashes, rng):
+        """One chunk of the column: its cells as text and their hashes (cell_hashes)."""
         self.rows += len(cells)
-        stripped = cells.str.strip()
+        stripped = strip(cells)
         missing = stripped.isin(MISSING_MARKERS)
         self.missing += int(missing.sum())
         for spelling, n in stripped[missing & (stripped != "")].value_counts().items():
             self.markers[spelling] = self.markers.get(spelling, 0) + int(n)
         values = stripped[~missing]
-        self.padded += int((cells[~missing] != values).sum())
+        if stripped is not cells:
+            self.padded += int((cells[~missing] != values).sum())
         if values.empty:
             return
-        self.add_distinct(values)
-        self.add_counts(values)
+        self.add_distinct(hashes[~missing.to_numpy()])
+        self.counts.add(values)
         if self.try_numbers:
             self.add_numbers(values, rng)
         if self.snapshot.get("date_format"):
             self.add_dates(values)
 
-    def add_distinct(self, values):
+    def add_distinct(self, hashes):
         # K minimum values: keep the smallest SKETCH_SIZE distinct hashes; below that it is exact.
-        merged = np.unique(np.concatenate([self.hashes, pd.util.hash_array(values.to_numpy(dtype=object))]))
+        # The hashes are of the values as written, so " Oslo" and "Oslo" count as two.
+        merged = np.unique(np.concatenate([self.hashes, hashes]))
         self.hashes_full = self.hashes_full or len(merged) > SKETCH_SIZE
         self.hashes = merged[:SKETCH_SIZE]
 
@@ -56,15 +58,6 @@ class Column:
         if not self.hashes_full:
             return len(self.hashes), True
         return int((SKETCH_SIZE - 1) / (float(self.hashes[-1]) / 2.0**64)), False
-
-    def add_counts(self, values):
-        for value, n in values.value_counts().items():
-            self.counts[value] = self.counts.get(value, 0) + int(n)
-        if len(self.counts) > COUNTER_CAP:
-            # The rarest values go: the top of a column with very many distinct values is then
-            # approximate (a value could hide below the cut in every chunk), and said to be.
-            self.counts = dict(sorted(self.counts.items(), key=lambda kv: -kv[1])[: COUNTER_CAP // 2])
-            self.counts_exact = False
 
     def add_numbers(self, values, rng):
         numbers = pd.to_numeric(values, errors="coerce")
@@ -105,7 +98,7 @@ class Column:
 
     def report(self):
         distinct, exact = self.distinct()
-        top = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_VALUES]
+        top = self.counts.top(TOP_VALUES)
         out = {
             "name": self.name, "position": self.position + 1, "snapshot_type": self.snapshot.get("type", "string"),
             "rows": self.rows, "missing": self.missing,
@@ -113,7 +106,7 @@ class Column:
             "missing_markers": dict(sorted(self.markers.items(), key=lambda kv: -kv[1])),
             "padded_with_spaces": self.padded,
             "distinct": distinct, "distinct_is_estimate": not exact,
-            "top_values": [[str(v)[:200], n] for v, n in top], "top_values_exact": self.counts_exact,
+            "top_values": [[v[:200], n] for v, n in top], "top_values_exact": self.counts.exact,
         }
         if self.numbers and self.numbers >= self.not_numbers:
             q1, median, q3 = (float(q) for q in np.quantile(self.sample, [0.25, 0.5, 0.75]))
@@ -177,13 +170,12 @@ def main():
             for late in columns[len(known):]:
                 late.rows = rows  # a JSON key first seen now was missing in every earlier record
                 late.missing = rows
-        for column, name in zip(columns, chunk.columns):
-            column.add(chunk[name].astype(str), rng)
-        seen.first_seen(row_hashes(chunk))
-        if ids:
-            rest = [name for i, name in enumerate(chunk.columns) if i not in ids]
-            if rest:
-                seen_but_ids.first_seen(row_hashes(chunk[rest]))
+        hashes = [cell_hashes(chunk[name]) for name in chunk.columns]
+        for column, name, column_hashes in zip(columns, chunk.columns, hashes):
+            column.add(chunk[name], column_hashes, rng)
+        seen.first_seen(combine_hashes(hashes, len(chunk)))
+        if ids and len(ids) < len(hashes):
+            seen_but_ids.first_seen(combine_hashes([h for i, h in enumerate(hashes) if i not in ids], len(chunk)))
         rows += len(chunk)
         if number % 20 == 0:
             say(f"profiled {rows} rows")

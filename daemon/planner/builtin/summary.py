@@ -24,7 +24,7 @@ class Column:
         self.numbers = self.not_numbers = 0
         self.low = self.high = None
         self.mean = 0.0
-        self.counts = {}
+        self.counts = ValueCounts(COUNTER_CAP)
         self.months = {}
         self.histogram = None
 
@@ -34,7 +34,7 @@ class Column:
 
     def add(self, cells):
         self.rows += len(cells)
-        stripped = cells.str.strip()
+        stripped = strip(cells)
         missing = stripped.isin(MISSING_MARKERS)
         self.missing += int(missing.sum())
         values = stripped[~missing]
@@ -56,10 +56,7 @@ class Column:
         else:
             self.not_numbers += len(values)
         if kind not in ("integer", "float"):
-            for value, n in values.value_counts().items():
-                self.counts[value] = self.counts.get(value, 0) + int(n)
-            if len(self.counts) > COUNTER_CAP:
-                self.counts = dict(sorted(self.counts.items(), key=lambda kv: -kv[1])[: COUNTER_CAP // 2])
+            self.counts.add(values)
         if kind in ("date", "datetime"):
             # The raw input holds the snapshot's format; the cleaned file holds ISO 8601 dates.
             dates = pd.to_datetime(values, format=self.snapshot.get("date_format"), errors="coerce", utc=True)
@@ -69,12 +66,12 @@ class Column:
                 self.months[month] = self.months.get(month, 0) + int(n)
 
     def add_to_histogram(self, cells):
-        numbers = pd.to_numeric(cells.str.strip(), errors="coerce").dropna().to_numpy(dtype=float)
+        numbers = pd.to_numeric(strip(cells), errors="coerce").dropna().to_numpy(dtype=float)
         counts, _ = np.histogram(numbers, bins=self.edges)
         self.histogram = counts if self.histogram is None else self.histogram + counts
 
     def top(self, n):
-        return sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        return self.counts.top(n)
 
 
 def file_name(kind, column):
@@ -161,7 +158,7 @@ def main():
             for late in columns[len(known):]:
                 late.rows = late.missing = rows
         for column, name in zip(columns, chunk.columns):
-            column.add(chunk[name].astype(str))
+            column.add(chunk[name])
         rows += len(chunk)
     columns = columns or []
     say(f"first pass: {rows} rows, {len(columns)} columns")
@@ -174,7 +171,7 @@ def main():
         positions = [c.position for c in plotted]
         for chunk in read_chunks(source, positions):
             for column, name in zip(plotted, chunk.columns):
-                column.add_to_histogram(chunk[name].astype(str))
+                column.add_to_histogram(chunk[name])
         say(f"second pass: histograms of {len(plotted)} columns")
 
     charts = []
