@@ -27,6 +27,7 @@ struct Command {
 
 std::span<const Command> daemon_commands();
 std::span<const Command> ingest_commands();
+std::span<const Command> planner_commands();
 std::span<const Command> sandbox_commands();
 std::span<const Command> key_commands();
 

@@ -29,7 +29,8 @@ void print_analysis(const proto::DataAnalysis& a) {
     std::cout << "\nColumns\n";
     std::size_t w = 6;
     for (const auto& [name, _] : a.column_insights) w = std::max(w, std::min<std::size_t>(width(name), 24));
-    for (const auto& [name, insight] : a.column_insights) std::cout << "  " << fit(name, w) << "  " << insight << "\n";
+    for (const auto& [name, insight] : a.column_insights)
+      std::cout << "  " << fit(name, w) << "  " << insight << "\n";
   }
   print_list("Suggested operations", a.suggested_operations);
   print_list("Recommendations", a.processing_recommendations);
@@ -48,8 +49,8 @@ void print_script(const proto::ProcessingScript& s) {
     return out.empty() ? std::string("none") : out;
   };
   std::cout << "Reads: " << join(s.input_files) << "\nWrites: " << join(s.output_files)
-            << "\nPackages to install: " << join(s.required_packages) << "\nEstimated run time: "
-            << s.estimated_runtime << " s\n";
+            << "\nPackages to install: " << join(s.required_packages)
+            << "\nEstimated run time: " << s.estimated_runtime << " s\n";
 }
 
 int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -89,9 +90,9 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
 }
 
 const Command kCommands[] = {
-    {"plan",
-     "show what the planner makes of a file and the first script it would propose; nothing runs",
-     "plan FILE [--method random|first_n|stratified] [--by COLUMN] [--seed N] [--sample-size N] [--yes-large]",
+    {"plan", "show what the planner makes of a file and the first script it would propose; nothing runs",
+     "plan FILE [--method random|first_n|stratified] [--by COLUMN] [--seed N] [--sample-size N] "
+     "[--yes-large]",
      "gdp plan examples/sales.csv", plan},
 };
 

@@ -104,7 +104,8 @@ int parse_source(const GlobalOptions& g, const char* command, const std::vector<
   } catch (const po::error& e) {
     return g.out.error(kUsage, std::string(e.what()) + "; see gdp " + command + " --help");
   }
-  if (!vm.count("file")) return g.out.error(kUsage, std::string("which file? usage: gdp ") + command + " FILE");
+  if (!vm.count("file"))
+    return g.out.error(kUsage, std::string("which file? usage: gdp ") + command + " FILE");
   params.path = std::filesystem::absolute(vm["file"].as<std::string>()).lexically_normal().string();
   if (vm.count("method")) {
     proto::ExtractionMethod m{};

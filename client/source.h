@@ -30,7 +30,8 @@ auto call_reading(const GlobalOptions& g, proto::SnapshotParams& params, Call ca
   try {
     return call();
   } catch (const RpcError& e) {
-    if (e.code() != ErrorCode::FileTooLarge || g.out.json || !ask_yes(std::string(e.what()) + "\nRead it anyway?")) {
+    if (e.code() != ErrorCode::FileTooLarge || g.out.json ||
+        !ask_yes(std::string(e.what()) + "\nRead it anyway?")) {
       throw;
     }
     params.allow_large = true;
@@ -42,7 +43,7 @@ auto call_reading(const GlobalOptions& g, proto::SnapshotParams& params, Call ca
 void warn_unmasked();
 
 std::size_t terminal_width();
-std::size_t width(std::string_view s);         // display width of UTF-8 text, in code points
+std::size_t width(std::string_view s);            // display width of UTF-8 text, in code points
 std::string fit(std::string s, std::size_t max);  // padded or cut (with …) to exactly `max`
 std::string cell(const boost::json::value& v);    // a JSON value as a table cell
 // The table of what the privacy step masked: field, detector, how many values, what was done.

@@ -136,6 +136,30 @@ struct SnapshotResult {
 };
 BOOST_DESCRIBE_STRUCT(SnapshotResult, (), (snapshot, elapsed_seconds, sanitized))
 
+// ---- plan: what a planner makes of a file, before anything runs ----------------------------------
+// The planner gdpd would use (Gemini with a key, the offline builtin planner without), its
+// analysis of the masked snapshot, and the first script it proposes. Nothing runs.
+struct PlanParams {
+  SnapshotParams source;
+  // The client's GEMINI_API_KEY, forwarded for this request only; gdpd wipes it when done and
+  // never logs or stores it. Absent: the key in the user's keyring, if any.
+  std::optional<std::string> api_key;
+};
+BOOST_DESCRIBE_STRUCT(PlanParams, (), (source, api_key))
+
+struct PlanResult {
+  std::string planner;  // "builtin" or "gemini"
+  std::string note;     // who plans, with which model, and where the key came from (never the key)
+  std::vector<std::string> warnings;  // e.g. the key is past its rotation age
+  DataSnapshot snapshot;              // masked, as the planner saw it
+  bool sanitized = true;
+  DataAnalysis analysis;
+  std::optional<ProcessingScript> script;  // absent when the planner finds nothing to do
+  double elapsed_seconds = 0;
+};
+BOOST_DESCRIBE_STRUCT(PlanResult, (),
+                      (planner, note, warnings, snapshot, sanitized, analysis, script, elapsed_seconds))
+
 // ---- cleanup: remove sandbox containers no live step owns (the seed's force_cleanup_all_containers)
 struct CleanupParams {};
 BOOST_DESCRIBE_STRUCT(CleanupParams, (), ())
@@ -181,8 +205,9 @@ using Ping = Method<"ping", PingParams, PingResult>;
 using Version = Method<"version", VersionParams, VersionResult>;
 using Status = Method<"status", StatusParams, StatusResult>;
 using Snapshot = Method<"snapshot", SnapshotParams, SnapshotResult>;
+using Plan = Method<"plan", PlanParams, PlanResult>;
 using Cleanup = Method<"cleanup", CleanupParams, CleanupResult>;
-using AllMethods = std::tuple<Hello, Ping, Version, Status, Snapshot, Cleanup>;
+using AllMethods = std::tuple<Hello, Ping, Version, Status, Snapshot, Plan, Cleanup>;
 
 using DaemonShuttingDown = Event<"daemon.shutting_down", DaemonShuttingDownEvent>;
 using AllEvents = std::tuple<DaemonShuttingDown>;

@@ -52,7 +52,10 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
             std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency())),
             nullptr,
             nullptr,
-            {}},
+            {},
+            nullptr,
+            nullptr,
+            nullptr},
       listener_(io_, core_.config.socket_path),
       methods_(core_),
       signals_(io_),
@@ -73,6 +76,13 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
   core_.engine = std::make_shared<sandbox::Engine>(sandbox::Engine::Options{
       .socket_path = core_.config.docker_socket, .timeout = std::chrono::seconds(30)});
   core_.daemon_label = sandbox::daemon_label(core_.config.state_dir);
+  try {
+    core_.https = std::make_shared<net::HttpsTransport>(core_.config.https);
+  } catch (const RpcError& e) {
+    throw StartupError(std::string("the HTTPS settings cannot be used: ") + e.what());
+  }
+  core_.gemini_window = std::make_shared<planner::RequestWindow>(core_.config.gemini.requests_per_minute);
+  core_.keys = std::make_unique<keys::KeySource>(core_.config.keys);
   // Containers left by a daemon that died: no step is live yet, so every one of ours goes. Off
   // the event loop, and not fatal: gdpd is useful without Docker until a script must run.
   asio::post(*core_.workers, [engine = core_.engine, label = core_.daemon_label] {

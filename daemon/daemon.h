@@ -3,12 +3,14 @@
 #pragma once
 
 #include "daemon/config.h"
+#include "daemon/keys/key_source.h"
+#include "daemon/planner/choose.h"
 #include "daemon/privacy/sanitizer.h"
-#include "daemon/sandbox/engine.h"
 #include "daemon/rpc/connection.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/listener.h"
 #include "daemon/rpc/methods.h"
+#include "daemon/sandbox/engine.h"
 #include "daemon/session/registry.h"
 
 #include <boost/asio/io_context.hpp>
@@ -36,6 +38,13 @@ struct DaemonCore {
   // and this daemon's container label.
   std::shared_ptr<sandbox::Engine> engine;
   std::string daemon_label;
+  // Planning: the HTTPS transport to Gemini (ca-file, proxy), one request window for the whole
+  // daemon (Google counts per key, not per session), and where keys come from.
+  std::shared_ptr<net::HttpTransport> https;
+  std::shared_ptr<planner::RequestWindow> gemini_window;
+  std::unique_ptr<keys::KeySource> keys;
+
+  planner::PlannerChoice planner_choice() const { return {config.gemini, https, gemini_window, keys.get()}; }
 
   double uptime_seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

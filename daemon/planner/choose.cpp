@@ -14,10 +14,12 @@ ChosenPlanner choose_planner(const PlannerChoice& choice, std::string& forwarded
     return out;
   }
   out.rotation_warning = key->rotation_warning;
-  out.note = "gemini (" + choice.gemini.model + " at " + choice.gemini.endpoint + "), key from " + key->source;
+  out.note =
+      "gemini (" + choice.gemini.model + " at " + choice.gemini.endpoint + "), key from " + key->source;
   // The planner sees the key only through this view, for the moment of each request.
   KeySource view = [key] { return key->key.view(); };
-  out.planner = std::make_unique<GeminiPlanner>(choice.gemini, choice.transport, std::move(view), choice.window);
+  out.planner =
+      std::make_unique<GeminiPlanner>(choice.gemini, choice.transport, std::move(view), choice.window);
   out.key = std::move(key);
   return out;
 }

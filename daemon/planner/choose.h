@@ -26,7 +26,7 @@ struct ChosenPlanner {
 struct PlannerChoice {
   GeminiConfig gemini;
   std::shared_ptr<net::HttpTransport> transport;  // HTTPS to the Gemini endpoint
-  std::shared_ptr<RequestWindow> window;           // shared by every session: Google counts per key
+  std::shared_ptr<RequestWindow> window;          // shared by every session: Google counts per key
   const keys::KeySource* keys = nullptr;
 };
 

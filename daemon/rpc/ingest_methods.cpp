@@ -5,12 +5,13 @@
 #include "daemon/ingest/snapshot.h"
 #include "daemon/log.h"
 #include "daemon/rpc/methods.h"
+#include "daemon/rpc/snapshot_request.h"
 #include "daemon/worker_pool.h"
 
 namespace gdp {
 
-boost::asio::awaitable<proto::SnapshotResult> IngestMethods::snapshot(proto::SnapshotParams params,
-                                                                      CallContext&) {
+std::function<privacy::SanitizedSnapshot()> snapshot_job(const DaemonCore& core,
+                                                         const proto::SnapshotParams& params) {
   if (params.path.empty() || params.path.front() != '/') {
     throw RpcError(ErrorCode::InvalidParams, "path must be absolute (gdp resolves it for you)",
                    {{"field", "path"}});
@@ -29,14 +30,21 @@ boost::asio::awaitable<proto::SnapshotResult> IngestMethods::snapshot(proto::Sna
     }
     options.sample_size = static_cast<std::size_t>(*params.sample_size);
   }
-  options.max_bytes = core_.config.max_input_bytes;
+  options.max_bytes = core.config.max_input_bytes;
   options.allow_large = params.allow_large.value_or(false);
-  const auto started = std::chrono::steady_clock::now();
-  auto work = [path = params.path, options, sanitizer = core_.sanitizer, off = core_.config.no_sanitize] {
+  return [path = params.path, options, sanitizer = core.sanitizer, off = core.config.no_sanitize] {
     auto raw = ingest::build_snapshot(path, options);
     privacy::Vault vault;  // one snapshot, one numbering; sessions keep theirs across calls
-    auto sanitized =
-        off ? privacy::Sanitizer::pass_through(std::move(raw)) : sanitizer->sanitize(std::move(raw), vault);
+    return off ? privacy::Sanitizer::pass_through(std::move(raw))
+               : sanitizer->sanitize(std::move(raw), vault);
+  };
+}
+
+boost::asio::awaitable<proto::SnapshotResult> IngestMethods::snapshot(proto::SnapshotParams params,
+                                                                      CallContext&) {
+  const auto started = std::chrono::steady_clock::now();
+  auto work = [job = snapshot_job(core_, params)] {
+    auto sanitized = job();
     const bool masked = sanitized.masked();
     return proto::SnapshotResult{std::move(sanitized).snapshot(), 0, masked};
   };

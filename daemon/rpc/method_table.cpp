@@ -9,6 +9,7 @@ void bind_methods(Dispatcher& d, Methods& m) {
   d.bind<proto::Version>(&m.daemon, &DaemonMethods::version);
   d.bind<proto::Status>(&m.daemon, &DaemonMethods::status);
   d.bind<proto::Snapshot>(&m.ingest, &IngestMethods::snapshot);
+  d.bind<proto::Plan>(&m.planner, &PlannerMethods::plan);
   d.bind<proto::Cleanup>(&m.sandbox, &SandboxMethods::cleanup);
 }
 

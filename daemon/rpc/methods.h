@@ -39,6 +39,16 @@ class IngestMethods {
   const DaemonCore& core_;
 };
 
+// plan: a planner's analysis and first script for a file; nothing runs.
+class PlannerMethods {
+ public:
+  explicit PlannerMethods(const DaemonCore& core) : core_(core) {}
+  boost::asio::awaitable<proto::PlanResult> plan(proto::PlanParams params, CallContext& ctx);
+
+ private:
+  const DaemonCore& core_;
+};
+
 // cleanup: the sandbox's containers.
 class SandboxMethods {
  public:
@@ -50,10 +60,11 @@ class SandboxMethods {
 };
 
 struct Methods {
-  explicit Methods(const DaemonCore& core) : daemon(core), ingest(core), sandbox(core) {}
+  explicit Methods(const DaemonCore& core) : daemon(core), ingest(core), planner(core), sandbox(core) {}
   HandshakeMethods handshake;
   DaemonMethods daemon;
   IngestMethods ingest;
+  PlannerMethods planner;
   SandboxMethods sandbox;
 };
 

@@ -8,6 +8,8 @@
 #include "daemon/rpc/snapshot_request.h"
 #include "daemon/worker_pool.h"
 
+#include <filesystem>
+
 namespace gdp {
 
 boost::asio::awaitable<proto::PlanResult> PlannerMethods::plan(proto::PlanParams params, CallContext&) {
@@ -36,8 +38,8 @@ boost::asio::awaitable<proto::PlanResult> PlannerMethods::plan(proto::PlanParams
   };
   auto result = co_await run_blocking(*core_.workers, std::move(work));
   result.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  GDP_LOG(info) << "plan of " << params.source.path << " by " << result.planner << " in " << result.elapsed_seconds
-                << " s";
+  GDP_LOG(info) << "plan of " << params.source.path << " by " << result.planner << " in "
+                << result.elapsed_seconds << " s";
   co_return result;
 }
 

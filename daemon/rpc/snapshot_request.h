@@ -11,6 +11,7 @@ struct DaemonCore;
 
 // Checks the params (InvalidParams naming the field) and returns a blocking job for the worker
 // pool that reads, samples and masks the file.
-std::function<privacy::SanitizedSnapshot()> snapshot_job(const DaemonCore& core, const proto::SnapshotParams& params);
+std::function<privacy::SanitizedSnapshot()> snapshot_job(const DaemonCore& core,
+                                                         const proto::SnapshotParams& params);
 
 }  // namespace gdp

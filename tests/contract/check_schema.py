@@ -360,8 +360,9 @@ def live_checks(c, daemon, report):
     golden = load_json(os.path.join(c.dir, "examples", "hello.request.json"))["params"]
     methods = c.index["methods"]
     conn = Connection(daemon.socket)
-    # Every method is called with its golden request's params; a "path" among them is pointed at a
-    # small CSV written here, since the golden one names a file on someone else's machine.
+    # Every method is called with its golden request's params; a "path" among them (or in their
+    # "source") is pointed at a small CSV written here, since the golden one names a file on
+    # someone else's machine.
     data_file = os.path.join(os.path.dirname(daemon.socket), "orders.csv")
     with open(data_file, "w", encoding="utf-8") as f:
         f.write("id,when,amount\n" + "".join(f"{i},2026-01-{i % 28 + 1:02d},{i * 1.5}\n" for i in range(1, 251)))
@@ -370,6 +371,8 @@ def live_checks(c, daemon, report):
         params = load_json(os.path.join(c.dir, "examples", f"{name}.request.json")).get("params", {})
         if isinstance(params, dict) and "path" in params:
             params = dict(params, path=data_file)
+        if isinstance(params, dict) and isinstance(params.get("source"), dict):
+            params = dict(params, source=dict(params["source"], path=data_file))
         report.run(f"live {name}", lambda n=name, p=params: expect_live(c, n, conn.request(n, p), methods[n]))
 
     report.run("live unknown method -> -32601",

@@ -18,7 +18,6 @@
 namespace gdp::test::canary {
 namespace json = boost::json;
 
-
 inline std::string two(int i) {
   return std::string(1, static_cast<char>('0' + i / 10 % 10)) + static_cast<char>('0' + i % 10);
 }
@@ -34,7 +33,7 @@ inline char luhn_digit(const std::string& body) {  // the check digit that makes
 }
 
 inline std::string iban_de(const std::string& bban18) {  // a German IBAN with correct check digits
-  std::string rearranged = bban18 + "131400";     // D=13 E=14, check digits 00
+  std::string rearranged = bban18 + "131400";            // D=13 E=14, check digits 00
   int rem = 0;
   for (char c : rearranged) rem = (rem * 10 + (c - '0')) % 97;
   return "DE" + two(98 - rem) + bban18;
@@ -77,14 +76,12 @@ inline void require_absent(const std::string& sent, const Canaries& canaries) {
   }
 }
 
-
 struct Files {
   std::filesystem::path csv, json;
 };
 
 // Writes people.csv and people.json into `dir`, recording every planted value in `c`.
 inline Files write_files(const TempDir& dir, Canaries& c) {
-
   // A CSV with a header that is itself an email, one column per kind, and free text.
   const std::string header_canary = c.add("header.canary@example-canary.org");
   std::string csv =

@@ -73,7 +73,8 @@ TEST_CASE("with no key, gdp plan analyses and plans offline with the builtin pla
   CHECK(human.out.find("Nothing was run.") != std::string::npos);
 }
 
-TEST_CASE("with a key, gdp plan asks Gemini over HTTPS, and no canary is in any byte it sent", "[e2e][plan]") {
+TEST_CASE("with a key, gdp plan asks Gemini over HTTPS, and no canary is in any byte it sent",
+          "[e2e][plan]") {
   PlanEnv env;
   TempDir dir;
   FakeGemini gemini(FakeGeminiOptions{kKey});
@@ -84,11 +85,13 @@ TEST_CASE("with a key, gdp plan asks Gemini over HTTPS, and no canary is in any 
   for (const auto& path : {files.csv, files.json}) {
     INFO(path);
     auto r = run_gdp(daemon.socket(), {"--json", "plan", path});
-    INFO(r.err << gemini.log());
+    INFO("gdp said: " << r.out << r.err);
+    INFO(gemini.log());
     REQUIRE(r.exit_code == 0);
     const auto doc = one_document(r.out);
     CHECK(doc.at("planner") == "gemini");
-    CHECK(std::string(doc.at("note").as_string()).find("GEMINI_API_KEY from the client") != std::string::npos);
+    CHECK(std::string(doc.at("note").as_string()).find("GEMINI_API_KEY from the client") !=
+          std::string::npos);
     CHECK(doc.at("script").is_object());
   }
   const auto sent = gemini.requests();
@@ -124,7 +127,8 @@ TEST_CASE("a key Google refuses ends in InvalidAPIKeyError that says how to get 
   CHECK(r.err.find(wrong) == std::string::npos);
   CHECK(r.out.find(wrong) == std::string::npos);
   // Checked before any analysis: nothing but the key check reached the server.
-  for (const auto& request : gemini.requests()) CHECK(request.path.find(":generateContent") == std::string::npos);
+  for (const auto& request : gemini.requests())
+    CHECK(request.path.find(":generateContent") == std::string::npos);
   // A key of the wrong shape is refused before anything is sent at all.
   const auto before = gemini.requests().size();
   ::setenv("GEMINI_API_KEY", "not-a-key", 1);

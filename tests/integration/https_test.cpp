@@ -543,11 +543,17 @@ TEST_CASE("the fake answers from its queue in order, then from the fixtures", "[
 
   // Queue used up: the request decides between the two fixtures.
   CHECK(send().body == gemini_fixture("analysis_response"));
-  CHECK(send(R"({"contents": [], "generationConfig": {"responseJsonSchema": {"required": ["script_id"]}}})")
+  CHECK(send(R"({"contents": [], "generationConfig": {"responseSchema": {"properties": {"done": {}}}}})")
             .body == gemini_fixture("script_response"));
+  CHECK(send(R"({"contents": [], "generationConfig": {"responseSchema": {"properties": {"content": {}}}}})")
+            .body == gemini_fixture("revised_script_response"));
   // Both fixtures carry model text that is JSON, as structured output does.
   CHECK(parse(model_text(send())).as_object().contains("data_quality_issues"));
-  CHECK(parse(model_text(send(R"({"contents":[],"x":"script_id"})"))).as_object().contains("content"));
+  CHECK(parse(model_text(send(
+                  R"({"contents":[],"generationConfig":{"responseSchema":{"properties":{"done":{}}}}})")))
+            .at("script")
+            .as_object()
+            .contains("content"));
 }
 
 TEST_CASE("every fault of the fake has Google's status and body shape", "[https][integration][fake]") {

@@ -1,6 +1,7 @@
-// Property 12 (Rate Limiting Compliance) of the seed, over the Gemini planner with a scripted
-// transport and a fake clock: for generated request counts, limits and fault sequences, what the
-// transport records is checked against the policy, not against the planner's own arithmetic.
+// Properties 11 (API Key Validation) and 12 (Rate Limiting Compliance) of the seed, over the
+// Gemini planner with a scripted transport and a fake clock: for generated keys, server verdicts,
+// request counts, limits and fault sequences, what the transport records is checked against the
+// policy, not against the planner's own arithmetic.
 #include "common/errors.h"
 #include "daemon/planner/gemini.h"
 #include "daemon/privacy/sanitizer.h"
@@ -185,6 +186,92 @@ TEST_CASE(
 
     // A per-day quota: the call ends at that answer, with no wait after it.
     if (quota_error) RC_ASSERT(log.back().kind == Event::send);
+  });
+}
+
+TEST_CASE("Property 11: no planner call reaches Gemini before its key is checked, in shape and by Google",
+          "[property][Property 11]") {
+  const auto snapshot = small_snapshot();
+  rc::prop("API Key Validation", [&] {
+    static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    auto body = *rc::gen::container<std::string>(35, rc::gen::elementOf(kAlphabet));
+    std::string key = "AIza" + body;
+    // Half the keys are broken: cut, grown, a wrong prefix, or a character no key has.
+    const int damage = *rc::gen::inRange(0, 8);
+    if (damage == 4) key.pop_back();
+    if (damage == 5) key += "x";
+    if (damage == 6) key[0] = 'B';
+    if (damage == 7)
+      key[*rc::gen::inRange<std::size_t>(4, key.size())] = *rc::gen::element(' ', '/', '+', '=');
+    const bool well_formed = damage < 4;
+    // Google's verdict on a well-formed key: 0 accepts, 1 API_KEY_INVALID, 2 forbidden.
+    const int verdict = *rc::gen::inRange(0, 3);
+    const int call = *rc::gen::inRange(0, 3);  // analyze, next_script, revise
+
+    auto clock = std::make_shared<test::FakeClock>();
+    auto http = std::make_shared<test::ScriptedTransport>(clock);
+    if (verdict == 0) {
+      http->push(200, replies::model());
+      http->push(200, replies::answer(call == 0   ? replies::analysis_json()
+                                      : call == 1 ? replies::script_json("print(1)\n")
+                                                  : replies::revised_script_json("print(1)\n")));
+    } else if (verdict == 1) {
+      http->push(400,
+                 replies::error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
+                                {replies::error_info("API_KEY_INVALID")}));
+    } else {
+      http->push(403, replies::error(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers."));
+    }
+    GeminiPlanner planner(
+        GeminiConfig{}, http, [&] { return std::string_view(key); }, nullptr, clock, [] { return 0.0; });
+    PlanningContext context;
+    context.input_name = "in.csv";
+    const PlannerEvents events;
+    std::optional<RpcError> error;
+    try {
+      if (call == 0) {
+        planner.analyze(snapshot, context, events);
+      } else if (call == 1) {
+        planner.next_script(snapshot, proto::DataAnalysis{}, context, events);
+      } else {
+        proto::ProcessingScript old;
+        old.content = "print(0)\n";
+        Revision why;
+        why.deny_reason = "too slow";
+        planner.revise(snapshot, old, why, context, events);
+      }
+    } catch (const RpcError& e) {
+      error = e;
+    }
+    const auto& sent = http->sent;
+    if (!well_formed) {
+      RC_ASSERT(error.has_value());
+      RC_ASSERT(error->code() == ErrorCode::InvalidAPIKey);
+      RC_ASSERT(sent.empty());  // refused before anything left the machine
+    } else {
+      // The first request is the authenticated model check, with the key in its header only.
+      RC_ASSERT(!sent.empty());
+      RC_ASSERT(sent.front().request.method == "GET");
+      RC_ASSERT(sent.front().request.url.find(":generateContent") == std::string::npos);
+      if (verdict == 0) {
+        RC_ASSERT(!error.has_value());
+        RC_ASSERT(sent.size() == 2U);
+      } else {
+        RC_ASSERT(error.has_value());
+        RC_ASSERT(error->code() == ErrorCode::InvalidAPIKey);
+        RC_ASSERT(std::string(error->what()).find("aistudio.google.com") != std::string::npos);
+        RC_ASSERT(sent.size() == 1U);  // no analysis and no script was asked for
+      }
+    }
+    for (const auto& s : sent) {
+      bool in_header = false;
+      for (const auto& [name, value] : s.request.headers)
+        in_header |= name == "x-goog-api-key" && value == key;
+      RC_ASSERT(in_header);
+      RC_ASSERT(s.request.url.find(key) == std::string::npos);
+      RC_ASSERT(s.request.body.find(key) == std::string::npos);
+    }
+    if (error) RC_ASSERT(std::string(error->what()).find(key) == std::string::npos);
   });
 }
 

@@ -25,8 +25,9 @@ A request takes the first unused line whose "for" matches it ("generateContent",
   {"fault": "NAME"}              one of FAULTS below
 and may add "delay_ms" (wait before the headers), "chunked" (send the body in chunks) and
 "truncate" (promise more than is sent, then close). With the queue used up, generateContent
-answers with FIXTURES/script_response.json when the request mentions "script_id", else with
-FIXTURES/analysis_response.json.
+answers by the response schema the request asks for, as the planner's requests do: a schema with
+a "done" property gets FIXTURES/script_response.json (the next step), one with a "content" property
+FIXTURES/revised_script_response.json (a revision), anything else FIXTURES/analysis_response.json.
 
 Every request is recorded, before it is answered, as one line of DIR/requests.jsonl: method, path,
 query, headers (as sent, in order), body_file (the exact body bytes, under DIR/bodies/) and
@@ -92,6 +93,18 @@ def mint_certificates(directory):
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                 "-days", "2", "-extfile", name + ".ext", "-out", name + ".pem")
 
+
+
+def default_fixture(request):
+    """The fixture whose model text follows the responseSchema the request asks for."""
+    config = request.get("generationConfig") if isinstance(request, dict) else None
+    schema = config.get("responseSchema") if isinstance(config, dict) else None
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(properties, dict) and "done" in properties:
+        return "script_response"
+    if isinstance(properties, dict) and "content" in properties:
+        return "revised_script_response"
+    return "analysis_response"
 
 class Queue:
     """DIR/queue.jsonl, read again at every request so a test can push while the server runs."""
@@ -195,7 +208,7 @@ class GeminiHandler(BaseHTTPRequestHandler):
 
         entry = self.server.queue.take(scope)
         if entry is None and scope == "generateContent":
-            entry = {"fixture": "script_response" if b"script_id" in body else "analysis_response"}
+            entry = {"fixture": default_fixture(request)}
         elif entry is None and model is None:
             entry = {"fixture": "models"}
         elif entry is None:

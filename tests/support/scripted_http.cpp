@@ -109,6 +109,10 @@ std::string script_json(std::string_view content, std::string_view description) 
                                         {"estimated_runtime", 5}}}});
 }
 
+std::string revised_script_json(std::string_view content, std::string_view description) {
+  return json::serialize(json::parse(script_json(content, description)).at("script"));
+}
+
 std::string done_json() {
   return json::serialize(json::object{{"done", true}, {"reason", "the recommendations are carried out"}});
 }

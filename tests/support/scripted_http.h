@@ -79,6 +79,9 @@ boost::json::object error_info(std::string_view reason);       // ErrorInfo
 std::string analysis_json();
 std::string script_json(std::string_view content, std::string_view description = "Removes duplicate rows.");
 std::string done_json();
+// What revise() is answered with: the script alone, no done flag.
+std::string revised_script_json(std::string_view content,
+                                std::string_view description = "Removes duplicates.");
 }  // namespace gemini_replies
 
 }  // namespace gdp::test

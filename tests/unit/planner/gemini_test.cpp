@@ -46,11 +46,6 @@ privacy::SanitizedSnapshot sanitized(std::size_t rows = 8) {
   return privacy::Sanitizer{}.sanitize(raw_snapshot(rows), vault);
 }
 
-std::string script_only_json(std::string_view content, std::string_view description = "Removes duplicates.") {
-  const auto step = json::parse(replies::script_json(content, description));
-  return json::serialize(step.at("script"));
-}
-
 // A planner wired to fakes, recording what it announces and sends.
 struct Rig {
   std::shared_ptr<test::FakeClock> clock = std::make_shared<test::FakeClock>();
@@ -200,8 +195,8 @@ TEST_CASE("revise says why: the validator's findings, or the user's reason for t
           "[planner][gemini]") {
   Rig rig;
   rig.ready();
-  rig.http->push(200, replies::answer(script_only_json("print('fixed')\n")));
-  rig.http->push(200, replies::answer(script_only_json("print('as asked')\n")));
+  rig.http->push(200, replies::answer(replies::revised_script_json("print('fixed')\n")));
+  rig.http->push(200, replies::answer(replies::revised_script_json("print('as asked')\n")));
   auto& planner = rig.make();
   const auto snap = sanitized();
   proto::ProcessingScript original;
