@@ -60,6 +60,16 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (const char* key = std::getenv("GEMINI_API_KEY"); key != nullptr && *key != '\0') params.api_key = key;
 
   DaemonConnection conn(g.socket_path, std::max(g.timeout, kReadTimeout));
+  // A wait for the rate limit or a backoff is shown as it begins, with when it ends.
+  conn.on_notification = [](const rpc::Message& m) {
+    if (m.method != proto::PlannerWaiting::name) return;
+    try {
+      const auto wait = wire::from_json<proto::PlannerWaitingEvent>(m.params);
+      std::fprintf(stderr, "gdp: waiting %.0f s before asking the planner again: %s\n", wait.delay_seconds,
+                   wait.reason.c_str());
+    } catch (const wire::TypeError&) {  // NOLINT(bugprone-empty-catch): a malformed event is only progress
+    }
+  };
   proto::PlanResult result;
   try {
     result = call_reading(g, params.source, [&] { return conn.call<proto::Plan>(params); });

@@ -3,6 +3,7 @@
 #include "gdp/version.h"
 
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -106,7 +107,12 @@ rpc::Message DaemonConnection::read_message() {
 
 boost::json::value DaemonConnection::call_raw(std::string_view method, boost::json::value params) {
   const auto id = next_id_++;
-  const auto line = rpc::encode_request(id, method, std::move(params));
+  auto line = rpc::encode_request(id, method, std::move(params));
+  // The line may carry a forwarded API key: overwrite it once sent, whatever happens.
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { explicit_bzero(text.data(), text.size()); }
+  } wipe{line};
   std::size_t sent = 0;
   while (sent < line.size()) {
     const auto n = send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
@@ -126,7 +132,11 @@ boost::json::value DaemonConnection::call_raw(std::string_view method, boost::js
   for (;;) {
     auto msg = read_message();
     if (msg.kind != rpc::Message::Kind::response) {
-      notifications_.push_back(std::move(msg));
+      if (on_notification) {
+        on_notification(msg);
+      } else {
+        notifications_.push_back(std::move(msg));
+      }
       continue;
     }
     if (msg.id.is_null() && msg.error) throw *msg.error;             // connection-level refusal

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ class DaemonConnection {
   const proto::HelloResult& hello() const { return hello_; }
   // Notifications that arrived while waiting for replies, oldest first.
   std::vector<rpc::Message> take_notifications();
+  // When set, notifications are handed here as they arrive (progress a person should see at
+  // once) instead of being kept for take_notifications().
+  std::function<void(const rpc::Message&)> on_notification;
 
  private:
   rpc::Message read_message();

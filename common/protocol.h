@@ -176,6 +176,14 @@ struct DaemonShuttingDownEvent {
 };
 BOOST_DESCRIBE_STRUCT(DaemonShuttingDownEvent, (), (reason))
 
+// The planner waits before its next request: the per-minute limit, or a backoff after 429, 5xx or a
+// network error. Sent to the client whose request waits, before the wait starts.
+struct PlannerWaitingEvent {
+  std::string reason;
+  double delay_seconds = 0;
+};
+BOOST_DESCRIBE_STRUCT(PlannerWaitingEvent, (), (reason, delay_seconds))
+
 // ---- the method and event tables ------------------------------------------------------------------
 // One descriptor per method ties its wire name to its types; the daemon binds handlers by
 // descriptor and the contract test walks the same list, so a method cannot exist on one side only.
@@ -210,7 +218,8 @@ using Cleanup = Method<"cleanup", CleanupParams, CleanupResult>;
 using AllMethods = std::tuple<Hello, Ping, Version, Status, Snapshot, Plan, Cleanup>;
 
 using DaemonShuttingDown = Event<"daemon.shutting_down", DaemonShuttingDownEvent>;
-using AllEvents = std::tuple<DaemonShuttingDown>;
+using PlannerWaiting = Event<"planner.waiting", PlannerWaitingEvent>;
+using AllEvents = std::tuple<DaemonShuttingDown, PlannerWaiting>;
 
 // The seed's data models by their schema names, for the contract test.
 template <class T>

@@ -120,7 +120,11 @@ asio::awaitable<bool> Connection::handle_frame(const std::string& frame) {
     send(rpc::encode_error(parsed.id, *parsed.error));
     co_return parsed.error->code() != ErrorCode::NestingTooDeep;
   }
-  CallContext ctx{state_};
+  CallContext ctx{state_, [weak = weak_from_this(), executor = socket_.get_executor()](std::string line) {
+                    asio::post(executor, [weak, line = std::move(line)]() mutable {
+                      if (auto self = weak.lock()) self->send(std::move(line));
+                    });
+                  }};
   auto reply = co_await dispatcher_.dispatch(*parsed.message, ctx);
   if (reply) send(std::move(*reply));
   co_return true;

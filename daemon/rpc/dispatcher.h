@@ -34,6 +34,9 @@ struct ConnectionState {
 
 struct CallContext {
   ConnectionState& connection;
+  // Queues an encoded notification line to the calling client. Safe from any thread (the planner
+  // calls it from the worker pool); a no-op once the client has gone.
+  std::function<void(std::string line)> notify;
 };
 
 class Dispatcher {

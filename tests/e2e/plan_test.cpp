@@ -139,3 +139,23 @@ TEST_CASE("a key Google refuses ends in InvalidAPIKeyError that says how to get 
   daemon.stop();
   CHECK(files_containing(dir.path(), wrong).empty());
 }
+
+TEST_CASE("a rate-limited request waits as Google asks, and gdp shows the wait as it begins", "[e2e][plan]") {
+  PlanEnv env;
+  TempDir dir;
+  FakeGemini gemini(FakeGeminiOptions{kKey});
+  DaemonProcess daemon(GDPD_BIN, dir, gemini_flags(gemini));
+  gemini.push(FakeReply::fault(FakeFault::rate_limit));  // 429 with RetryInfo "2s"
+  ::setenv("GEMINI_API_KEY", kKey.c_str(), 1);
+  auto r = run_gdp(daemon.socket(), {"plan", std::string(GDP_SOURCE_DIR) + "/examples/sales.csv"});
+  INFO(r.err << gemini.log());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("gdp: waiting 2 s") != std::string::npos);
+  // The retry came no sooner than Google asked.
+  std::vector<RecordedRequest> generate;
+  for (const auto& request : gemini.requests()) {
+    if (request.path.find(":generateContent") != std::string::npos) generate.push_back(request);
+  }
+  REQUIRE(generate.size() >= 2);
+  CHECK(generate[1].arrived - generate[0].arrived >= std::chrono::seconds(2));
+}
