@@ -49,8 +49,12 @@ bool contains(const std::string& text, std::string_view what) {
 }  // namespace
 
 PackageInstaller::PackageInstaller(Engine& engine, ResourceConfig config, Installer installer,
-                                   std::chrono::seconds timeout)
-    : engine_(engine), config_(std::move(config)), installer_(installer), timeout_(timeout) {}
+                                   std::chrono::seconds timeout, std::string network)
+    : engine_(engine),
+      config_(std::move(config)),
+      installer_(installer),
+      timeout_(timeout),
+      network_(std::move(network)) {}
 
 std::string PackageInstaller::image_for(const std::vector<std::string>& packages) const {
   const std::set<std::string> sorted(packages.begin(), packages.end());
@@ -99,7 +103,7 @@ PackageStep PackageInstaller::install(const std::vector<std::string>& packages, 
                               {kStepLabel, std::to_string(labels.step)},
                               {"org.gdp.packages", list.substr(1)}}},
       {"HostConfig",
-       json::object{{"NetworkMode", "bridge"},
+       json::object{{"NetworkMode", network_},
                     {"CapDrop", json::array{"ALL"}},
                     {"CapAdd", json::array{"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETUID", "SETGID"}},
                     {"SecurityOpt", json::array{"no-new-privileges"}},

@@ -23,8 +23,10 @@ struct PackageStep {
 
 class PackageInstaller {
  public:
+  // `network` is the engine network the install step uses: the default bridge reaches the
+  // repositories (or a proxy); a site may name its own egress network.
   PackageInstaller(Engine& engine, ResourceConfig config, Installer installer = Installer::apt,
-                   std::chrono::seconds timeout = std::chrono::minutes(15));
+                   std::chrono::seconds timeout = std::chrono::minutes(15), std::string network = "bridge");
 
   // The image name for this base image and package set, order and duplicates aside.
   std::string image_for(const std::vector<std::string>& packages) const;
@@ -39,6 +41,7 @@ class PackageInstaller {
   ResourceConfig config_;
   Installer installer_;
   std::chrono::seconds timeout_;
+  std::string network_;
 };
 
 }  // namespace gdp::sandbox

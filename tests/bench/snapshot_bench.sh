@@ -21,7 +21,7 @@ for kind in mixed quoted ndjson; do
 done
 
 run=$(mktemp -d)
-"$build/daemon/gdpd" --foreground --socket "$run/s/gdpd.sock" --state-dir "$run/state" --log-level warn \
+GDPD_DUMPABLE=1 "$build/daemon/gdpd" --foreground --socket "$run/s/gdpd.sock" --state-dir "$run/state" --log-level warn \
   --max-input-bytes $((4 << 30)) 2>"$run/gdpd.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$run"' EXIT

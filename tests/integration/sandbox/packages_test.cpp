@@ -77,3 +77,22 @@ TEST_CASE("package names are checked, and a missing package says what apt said",
   }
   CHECK(engine().list_containers({std::string(kDaemonLabel) + "=" + step.labels.daemon}).empty());
 }
+
+TEST_CASE("repositories out of reach end in NetworkError, not PackageInstallationError",
+          "[docker][packages]") {
+  Step step("print(1)\n", "packages");
+  // The step's container gets no network at all: exactly what a machine cut off from its mirror
+  // and proxy sees, on every machine.
+  PackageInstaller installer(engine(), ResourceConfig{}, Installer::apt, std::chrono::minutes(5), "none");
+  // An image left from an earlier run would be reused without reaching out: remove it first.
+  if (const auto image = installer.image_for({"dc"}); engine().inspect_image(image))
+    engine().remove_image(image, true);
+  try {
+    (void)installer.install({"dc"}, step.labels);
+    FAIL("installed without a network");
+  } catch (const RpcError& e) {
+    CHECK(e.code() == ErrorCode::Network);
+    CHECK_THAT(e.what(), Catch::Contains("could not be reached") && Catch::Contains("proxy"));
+  }
+  CHECK(engine().list_containers({std::string(kDaemonLabel) + "=" + step.labels.daemon}).empty());
+}
