@@ -333,7 +333,7 @@ std::string size_words(std::int64_t bytes) {
 // measured on the 2-core reference machine (docs/development.md, "The builtin planner").
 std::int64_t runtime(BuiltinStep step, const proto::DataSnapshot& s) {
   const double mb = static_cast<double>(s.source.size_bytes) / (1 << 20);
-  double per_mb = step == BuiltinStep::profile ? 0.8 : step == BuiltinStep::clean ? 0.8 : 0.55;
+  double per_mb = step == BuiltinStep::profile ? 0.4 : step == BuiltinStep::clean ? 0.4 : 0.25;
   if (s.file_format == proto::FileFormat::json || s.file_format == proto::FileFormat::unknown) per_mb *= 2.5;
   const double columns = std::max<double>(1, static_cast<double>(s.columns.size()));
   return static_cast<std::int64_t>(std::ceil(3 + mb * per_mb * columns / 8));
