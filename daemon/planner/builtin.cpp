@@ -352,7 +352,8 @@ std::string describe(const BuiltinPlan& plan, const proto::DataSnapshot& s, cons
           "unusually small or large numbers (outliers), the first and last date, the most common values, and "
           "how many rows exactly repeat an earlier row.\n";
       d += "Reads: " + input + ", " + pieces +
-           " rows at a time, so memory stays small however large the file is.\n";
+           " rows at a time, so memory stays small however large the file is (it grows by 16 bytes per row, "
+           "to recognise repeated rows: under 0.7 GB in all for a 1 GB file).\n";
       d += "Changes: nothing.\n";
       d += "Writes: profile.json (the figures, for the next steps) to /data/work and profile.txt (the same "
            "as a readable report) to /data/output.\n";
@@ -374,7 +375,9 @@ std::string describe(const BuiltinPlan& plan, const proto::DataSnapshot& s, cons
       if (!plan.missing) d += "- keeps missing-value markers such as N/A as they are;\n";
       if (!plan.types) d += "- keeps numbers and dates written as they are;\n";
       if (!plan.duplicates) d += "- keeps repeated rows;\n";
-      d += "Reads: " + input + ", " + pieces + " rows at a time. The input file itself is never changed.\n";
+      d += "Reads: " + input + ", " + pieces +
+           " rows at a time (memory grows by 8 bytes per row, to recognise repeated rows). The "
+           "input file itself is never changed.\n";
       d += "Writes: the cleaned rows as CSV to /data/work/cleaned.csv and /data/output/processed_data.csv, "
            "and how many values each change touched to /data/work/cleaning_report.json (also printed).\n";
       break;
