@@ -128,7 +128,7 @@ def draw(columns, rows, charts):
             break
 
 
-def figures(column, rows):
+def figures(column):
     if column.numeric:
         return f"numbers from {column.low:g} to {column.high:g}, mean {column.mean:.6g}"
     top = column.top(3)
@@ -195,7 +195,7 @@ def main():
               "| # | column | missing | key figures |", "|---|---|---|---|"]
     for c in columns:
         share = f"{c.missing} ({100.0 * c.missing / rows:.1f}%)" if rows else "0"
-        cell = figures(c, rows).replace("|", "\\|")
+        cell = figures(c).replace("|", "\\|")
         lines.append(f"| {c.position + 1} | {c.name.replace('|', '/')} | {share} | {cell} |")
     if charts:
         lines += ["", "## Charts", ""]

@@ -188,7 +188,8 @@ TEST_CASE("the builtin pipeline on a text file", "[docker][builtin]") {
           << (i % 50 == 7 ? std::string("?") : "note number " + std::to_string(i % 50)) << "\n\n";
     }
   }
-  Pipeline p(path, "notes.txt");
+  // A name with a quote and spaces: the CONFIG block's escaping meets Python's parser for real.
+  Pipeline p(path, "field notes (Anna's).txt");
   p.run_all();
   REQUIRE(p.context.steps.size() == 3);
   CHECK(p.report("profile.json").at("rows") == 60);

@@ -154,6 +154,11 @@ TEST_CASE("JSON and text inputs get the reader their layout needs", "[planner][b
   CHECK(text.analysis.column_insights.count("line") == 1);
   CHECK(config_of(*text.next()).at("source").at("format") == "text");
 
+  Session headerless(write(dir, "h.csv", "1,2.5,2026-01-01\n2,3.5,2026-01-02\n"), "h \\ 'quoted'.csv");
+  source = config_of(*headerless.next()).at("source").as_object();
+  CHECK(source.at("header") == false);
+  CHECK(source.at("path") == "/data/input/h \\ 'quoted'.csv");
+
   Session semicolons(write(dir, "s.csv", "a;b\n1;x\n2;y\n"), "s.csv");
   source = config_of(*semicolons.next()).at("source").as_object();
   CHECK(source.at("delimiter") == ";");
