@@ -1,10 +1,10 @@
 // gdpd's settings: built-in defaults, then the config file, then the command line (later wins).
 #pragma once
 
-#include "daemon/keys/key_source.h"
+#include "daemon/llm/gemini.h"
 #include "daemon/log.h"
 #include "daemon/net/https.h"
-#include "daemon/planner/gemini.h"
+#include "daemon/security/key_source.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -3,14 +3,14 @@
 #pragma once
 
 #include "daemon/config.h"
-#include "daemon/keys/key_source.h"
-#include "daemon/planner/choose.h"
+#include "daemon/llm/choose.h"
 #include "daemon/privacy/sanitizer.h"
 #include "daemon/rpc/connection.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/listener.h"
 #include "daemon/rpc/methods.h"
 #include "daemon/sandbox/engine.h"
+#include "daemon/security/key_source.h"
 #include "daemon/session/registry.h"
 
 #include <boost/asio/io_context.hpp>

@@ -2,7 +2,7 @@
 // step were approved and succeeded, so builtin_bench.sh can run them in the sandbox image:
 //   gdp_builtin_driver FILE OUTDIR   -> OUTDIR/1_profile.py, 2_clean.py, 3_summary.py
 #include "daemon/ingest/snapshot.h"
-#include "daemon/planner/builtin.h"
+#include "daemon/llm/builtin.h"
 
 #include <cstdio>
 #include <filesystem>

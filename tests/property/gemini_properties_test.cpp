@@ -3,7 +3,7 @@
 // request counts, limits and fault sequences, what the transport records is checked against the
 // policy, not against the planner's own arithmetic.
 #include "common/errors.h"
-#include "daemon/planner/gemini.h"
+#include "daemon/llm/gemini.h"
 #include "daemon/privacy/sanitizer.h"
 #include "tests/support/scripted_http.h"
 

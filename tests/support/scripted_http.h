@@ -3,8 +3,8 @@
 // Used by tests/unit/planner/ and tests/property/gemini_properties_test.cpp.
 #pragma once
 
+#include "daemon/llm/rate_limit.h"
 #include "daemon/net/http.h"
-#include "daemon/planner/rate_limit.h"
 
 #include <boost/json.hpp>
 

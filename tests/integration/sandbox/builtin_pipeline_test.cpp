@@ -3,7 +3,7 @@
 // on JSON Lines with duplicates, markers and nesting, and on a ~60 MB CSV under a 256 MiB memory
 // cap, which only chunked reading can meet (the file's cells alone take more as pandas strings).
 #include "daemon/ingest/snapshot.h"
-#include "daemon/planner/builtin.h"
+#include "daemon/llm/builtin.h"
 #include "daemon/sandbox/validator.h"
 #include "tests/integration/sandbox/sandbox_fixture.h"
 

@@ -2,7 +2,7 @@
 // ever reads or replaces the real user's key. Also KeySource, which picks a session's key.
 #include "common/keyring.h"
 #include "common/errors.h"
-#include "daemon/keys/key_source.h"
+#include "daemon/security/key_source.h"
 
 #include <keyutils.h>
 #include <catch2/catch.hpp>

@@ -2,7 +2,7 @@
 // example, JSON, text, a header that is itself personal data), the order of its steps and how it
 // adapts to denials and failures, its revisions, and that its scripts carry no sample value.
 // tests/integration/sandbox/builtin_pipeline_test.cpp runs the scripts for real.
-#include "daemon/planner/builtin.h"
+#include "daemon/llm/builtin.h"
 #include "common/errors.h"
 #include "daemon/ingest/snapshot.h"
 #include "tests/support/test_support.h"

@@ -1,10 +1,10 @@
 // The Gemini planner against a scripted transport and a fake clock: the happy paths, each fault
 // Google can answer with, the repair round, cancellation, the context builder, and the key never
 // leaving through anything but its header.
-#include "daemon/planner/gemini.h"
+#include "daemon/llm/gemini.h"
 #include "common/errors.h"
 #include "common/wire.h"
-#include "daemon/planner/gemini_detail.h"
+#include "daemon/llm/gemini_detail.h"
 #include "tests/support/scripted_http.h"
 
 #include <boost/json.hpp>

@@ -1,7 +1,7 @@
 // What the Gemini planner asks for and what it gets back: the response schemas (the OpenAPI subset
 // generateContent accepts), the answers turned into the seed's models, and Google's error bodies.
 #include "common/wire.h"
-#include "daemon/planner/gemini_detail.h"
+#include "daemon/llm/gemini_detail.h"
 #include "daemon/privacy/siphash.h"
 
 #include <boost/describe.hpp>

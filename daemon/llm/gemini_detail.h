@@ -4,8 +4,8 @@
 #pragma once
 
 #include "common/models.h"
-#include "daemon/planner/gemini.h"
-#include "daemon/planner/planner.h"
+#include "daemon/llm/gemini.h"
+#include "daemon/llm/planner.h"
 
 #include <boost/json.hpp>
 
@@ -20,7 +20,7 @@
 
 namespace gdp::planner::gemini {
 
-// ---- prompts (daemon/planner/prompts/*.txt) ----
+// ---- prompts (daemon/llm/prompts/*.txt) ----
 
 struct Prompts {
   std::string_view system, analysis, script, revise_validation, revise_denial, repair;

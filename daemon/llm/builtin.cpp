@@ -1,6 +1,6 @@
 // The builtin planner: the analysis from the snapshot's statistics and sample, the three steps and
-// their descriptions. See builtin.h for the contract and daemon/planner/builtin/ for the scripts.
-#include "daemon/planner/builtin.h"
+// their descriptions. See builtin.h for the contract and daemon/llm/builtin/ for the scripts.
+#include "daemon/llm/builtin.h"
 
 #include "common/errors.h"
 #include "gdp/builtin_scripts.h"

@@ -2,12 +2,12 @@
 // reads the masked snapshot, says in plain language what the data needs, and proposes three fixed
 // steps, each a real Python script with its description: a profile of every column, a cleaning
 // (trim, missing-value markers, types, exact duplicates) and a summary with charts. The scripts
-// live in daemon/planner/builtin/*.py; only a small CONFIG block at their top (format, delimiter,
+// live in daemon/llm/builtin/*.py; only a small CONFIG block at their top (format, delimiter,
 // column types, options) comes from the snapshot, never a sample value. They read the input in
 // chunks, so memory stays bounded whatever the file's size.
 #pragma once
 
-#include "daemon/planner/planner.h"
+#include "daemon/llm/planner.h"
 
 #include <cstdint>
 #include <optional>

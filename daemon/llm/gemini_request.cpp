@@ -1,7 +1,7 @@
 // What the Gemini planner sends: the prompts, the context built from a sanitized snapshot and the
 // session's steps, and the generateContent body.
 #include "common/errors.h"
-#include "daemon/planner/gemini_detail.h"
+#include "daemon/llm/gemini_detail.h"
 #include "daemon/privacy/detectors.h"
 #include "gdp/gemini_prompts.h"
 

@@ -25,7 +25,7 @@ BOOST_DEFINE_ENUM_CLASS(Decision, approved, denied, edited)
 struct StepRecord {
   proto::ProcessingScript script;
   Decision decision = Decision::approved;
-  std::optional<std::string> deny_reason;      // the user's words, when denied with a reason
+  std::optional<std::string> deny_reason;        // the user's words, when denied with a reason
   std::optional<proto::ExecutionResult> result;  // absent when denied (nothing ran)
 };
 
@@ -41,7 +41,7 @@ struct PlanningContext {
 // Why a script must be revised.
 struct Revision {
   std::optional<proto::ValidationResult> validation;  // the validator rejected it
-  std::optional<std::string> deny_reason;              // the user denied it, saying why
+  std::optional<std::string> deny_reason;             // the user denied it, saying why
 };
 
 // A wait the user should see (rate limit, backoff), sent to attached clients as a countdown.
@@ -65,8 +65,8 @@ class Planner {
   virtual std::string_view name() const = 0;
 
   // The seed's analyze_data_snapshot.
-  virtual proto::DataAnalysis analyze(const privacy::SanitizedSnapshot& snapshot, const PlanningContext& context,
-                                      const PlannerEvents& events) = 0;
+  virtual proto::DataAnalysis analyze(const privacy::SanitizedSnapshot& snapshot,
+                                      const PlanningContext& context, const PlannerEvents& events) = 0;
 
   // The next step, or nullopt when the planner considers the work done.
   virtual std::optional<proto::ProcessingScript> next_script(const privacy::SanitizedSnapshot& snapshot,

@@ -1,4 +1,4 @@
-#include "daemon/planner/rate_limit.h"
+#include "daemon/llm/rate_limit.h"
 
 #include <algorithm>
 #include <cmath>

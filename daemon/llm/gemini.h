@@ -6,9 +6,9 @@
 // policy and the prompt files.
 #pragma once
 
+#include "daemon/llm/planner.h"
+#include "daemon/llm/rate_limit.h"
 #include "daemon/net/http.h"
-#include "daemon/planner/planner.h"
-#include "daemon/planner/rate_limit.h"
 
 #include <chrono>
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "daemon/keys/key_source.h"
+#include "daemon/security/key_source.h"
 
 #include "daemon/log.h"
 

@@ -3,10 +3,10 @@
 // user must always know whether anything will leave the machine.
 #pragma once
 
-#include "daemon/keys/key_source.h"
+#include "daemon/llm/gemini.h"
+#include "daemon/llm/planner.h"
 #include "daemon/net/http.h"
-#include "daemon/planner/gemini.h"
-#include "daemon/planner/planner.h"
+#include "daemon/security/key_source.h"
 
 #include <memory>
 #include <optional>

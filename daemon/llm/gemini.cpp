@@ -1,10 +1,10 @@
 // The Gemini planner's exchange: the key check, the rate window, retries with backoff, Google's
 // errors mapped to the seed's, and the one repair round for an unusable answer.
-#include "daemon/planner/gemini.h"
+#include "daemon/llm/gemini.h"
 
 #include "common/errors.h"
 #include "common/wire.h"
-#include "daemon/planner/gemini_detail.h"
+#include "daemon/llm/gemini_detail.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,6 +1,6 @@
-#include "daemon/planner/choose.h"
+#include "daemon/llm/choose.h"
 
-#include "daemon/planner/builtin.h"
+#include "daemon/llm/builtin.h"
 
 namespace gdp::planner {
 
