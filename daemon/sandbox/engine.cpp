@@ -785,6 +785,21 @@ json::object Engine::stats(std::string_view id, bool one_shot) {
       one_shot ? query_join({{"stream", "false"}, {"one-shot", "true"}}) : query_join({{"stream", "false"}}));
 }
 
+std::vector<std::vector<std::string>> Engine::top(std::string_view id) {
+  const auto reply = impl_->call_object(http::verb::get, container_path(id, "/top"));
+  std::vector<std::vector<std::string>> processes;
+  if (const auto* rows = reply.if_contains("Processes"); rows != nullptr && rows->is_array()) {
+    for (const auto& row : rows->get_array()) {
+      auto& columns = processes.emplace_back();
+      if (!row.is_array()) continue;
+      for (const auto& column : row.get_array()) {
+        columns.emplace_back(column.is_string() ? std::string(column.get_string()) : std::string());
+      }
+    }
+  }
+  return processes;
+}
+
 ContainerLogs Engine::logs(std::string_view id, std::size_t max_bytes) {
   const auto path = container_path(id, "/logs");
   const auto prefix = impl_->prefix();

@@ -126,6 +126,9 @@ class Engine {
   // GET /containers/{id}/stats?stream=false. Without one_shot the engine samples twice, a second
   // or two apart, so precpu_stats is filled; with it (API 1.41+) it answers at once, precpu zero.
   boost::json::object stats(std::string_view id, bool one_shot = false);
+  // GET /containers/{id}/top: the container's processes as the host sees them (the engine lists its
+  // cgroup's pids and runs ps on the host), one row of ps's columns each.
+  std::vector<std::vector<std::string>> top(std::string_view id);
   // GET /containers/{id}/logs?stdout=1&stderr=1, demultiplexed (8-byte frame headers), each stream
   // kept to max_bytes.
   ContainerLogs logs(std::string_view id, std::size_t max_bytes);

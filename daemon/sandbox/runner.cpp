@@ -85,11 +85,12 @@ StepRun Runner::run(const StepFiles& files, const StepLabels& labels) {
   if (exit && exit->status_code >= 0) outcome.exit_code = exit->status_code;
   outcome.logs = engine_.logs(id, config_.max_stream_bytes);
   outcome.written = std::max<std::int64_t>(0, written_bytes(files) - written_before);
-  outcome.peak_memory = sampler.peak_memory();
-  outcome.network_bytes = sampler.network_bytes();
-  outcome.cpu_percent = sampler.cpu_percent();
+  const auto usage = sampler.usage();
+  outcome.peak_memory = usage.peak_memory;
+  outcome.network_bytes = usage.network_bytes;
+  outcome.cpu_percent = usage.cpu_percent;
   outcome.oom = oom;
-  outcome.pids_hit = sampler.pids_peak() >= config_.pids;
+  outcome.pids_hit = usage.pids_peak >= config_.pids;
   return judge_step(config_, files, outcome);
 }
 

@@ -174,12 +174,37 @@ std::string random_suffix() {
   return s;
 }
 
-std::int64_t stats_pids(const json::object& stats) {
-  return at(stats, {"pids_stats", "current"});
+Sampler::Sampler(Engine& engine, std::string id, bool lifetime_peak, bool sampling)
+    : engine_(engine),
+      id_(std::move(id)),
+      lifetime_peak_(lifetime_peak),
+      sampling_(sampling),
+      last_at_(Clock::now()),
+      thread_([this] { loop(); }) {}
+
+void Sampler::resume() {
+  {
+    std::lock_guard lock(mutex_);
+    ++window_;
+    sampling_ = true;
+    usage_ = {};
+    last_cpu_ = -1;
+    last_at_ = Clock::now();
+  }
+  wake_.notify_all();
 }
 
-Sampler::Sampler(Engine& engine, std::string id, bool lifetime_peak)
-    : engine_(engine), id_(std::move(id)), lifetime_peak_(lifetime_peak), thread_([this] { loop(); }) {}
+SampledUsage Sampler::pause() {
+  SampledUsage usage;
+  {
+    std::lock_guard lock(mutex_);
+    ++window_;
+    sampling_ = false;
+    usage = usage_;
+  }
+  wake_.notify_all();
+  return usage;
+}
 
 void Sampler::stop() {
   {
@@ -190,39 +215,54 @@ void Sampler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+SampledUsage Sampler::usage() const {
+  std::lock_guard lock(mutex_);
+  return usage_;
+}
+
 // One-shot samples, so stopping never waits on the engine's two-sample stats; CPU % is the CPU
 // time consumed between our own samples over the wall time between them.
-void Sampler::loop() {
-  std::int64_t last_cpu = -1;
-  auto last_at = Clock::now();
-  while (!stopping_) {
-    try {
-      const auto s = engine_.stats(id_, true);
-      const auto now = Clock::now();
-      const auto usage = at(s, {"memory_stats", "usage"});
-      const auto max_usage = lifetime_peak_ ? at(s, {"memory_stats", "max_usage"}) : 0;  // cgroup v1
-      peak_memory_ = std::max<std::int64_t>(peak_memory_, std::max(usage, max_usage));
-      pids_peak_ = std::max<std::int64_t>(pids_peak_, stats_pids(s));
-      std::int64_t net = 0;
-      if (const auto* nets = s.if_contains("networks"); nets != nullptr && nets->is_object()) {
-        for (const auto& [name, n] : nets->get_object()) {
-          if (n.is_object()) net += at(n.get_object(), {"rx_bytes"}) + at(n.get_object(), {"tx_bytes"});
-        }
-      }
-      network_bytes_ = std::max<std::int64_t>(network_bytes_, net);
-      const auto cpu = at(s, {"cpu_stats", "cpu_usage", "total_usage"});  // ns
-      const double wall = std::chrono::duration<double, std::nano>(now - last_at).count();
-      if (last_cpu >= 0 && cpu >= last_cpu && wall > 0) {
-        std::lock_guard lock(mutex_);
-        cpu_percent_ = std::max(cpu_percent_, static_cast<double>(cpu - last_cpu) / wall * 100.0);
-      }
-      last_cpu = cpu;
-      last_at = now;
-    } catch (const std::exception&) {
-      return;  // the container is gone or the engine is busy: the run reports what it has
+void Sampler::record(const json::object& s, Clock::time_point now) {
+  const auto usage = at(s, {"memory_stats", "usage"});
+  const auto max_usage = lifetime_peak_ ? at(s, {"memory_stats", "max_usage"}) : 0;  // cgroup v1
+  usage_.peak_memory = std::max<std::int64_t>(usage_.peak_memory, std::max(usage, max_usage));
+  usage_.pids_peak = std::max<std::int64_t>(usage_.pids_peak, at(s, {"pids_stats", "current"}));
+  std::int64_t net = 0;
+  if (const auto* nets = s.if_contains("networks"); nets != nullptr && nets->is_object()) {
+    for (const auto& [name, n] : nets->get_object()) {
+      if (n.is_object()) net += at(n.get_object(), {"rx_bytes"}) + at(n.get_object(), {"tx_bytes"});
     }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_.load(); });
+  }
+  usage_.network_bytes = std::max<std::int64_t>(usage_.network_bytes, net);
+  const auto cpu = at(s, {"cpu_stats", "cpu_usage", "total_usage"});  // ns
+  const double wall = std::chrono::duration<double, std::nano>(now - last_at_).count();
+  if (last_cpu_ >= 0 && cpu >= last_cpu_ && wall > 0) {
+    usage_.cpu_percent = std::max(usage_.cpu_percent, static_cast<double>(cpu - last_cpu_) / wall * 100.0);
+  }
+  last_cpu_ = cpu;
+  last_at_ = now;
+}
+
+void Sampler::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!sampling_) {
+      wake_.wait(lock, [this] { return stopping_ || sampling_; });
+      continue;
+    }
+    const auto window = window_;
+    lock.unlock();
+    std::optional<json::object> stats;
+    try {
+      stats = engine_.stats(id_, true);
+    } catch (
+        const std::exception&) {  // NOLINT(bugprone-empty-catch): gone or busy; the step reports what it has
+    }
+    const auto now = Clock::now();
+    lock.lock();
+    if (stats && window == window_) record(*stats, now);
+    if (!stats && window == window_) sampling_ = false;  // the container is gone: nothing more to see
+    wake_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || window != window_; });
   }
 }
 

@@ -8,7 +8,7 @@
 
 #include <boost/json/object.hpp>
 
-#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -55,42 +55,49 @@ inline std::int64_t written_bytes(const StepFiles& files) {
 
 std::string random_suffix();
 
+// Peaks of what a container used while it was sampled.
+struct SampledUsage {
+  std::int64_t peak_memory = 0, pids_peak = 0, network_bytes = 0;
+  double cpu_percent = 0;
+};
+
 // Resource use sampled while a container runs (stats of a stopped container are zeros). A thread
-// of its own, because a stats call may take the engine a while to answer.
+// of its own, because the engine answers a stats call only at its collector's next once-a-second
+// sample when another caller is subscribed. Sampling runs in windows: a step's window ends without
+// waiting for a call in flight (whose answer is then dropped), so a warm container's step does not
+// pay for it; only stop() waits.
 class Sampler {
  public:
   // With `lifetime_peak` the cgroup's own high-water mark (cgroup v1's max_usage) counts too:
   // right for a container made for one step, wrong for a warm one, whose mark is every step's.
-  Sampler(Engine& engine, std::string id, bool lifetime_peak);
+  // A window is open from the start when `sampling`.
+  Sampler(Engine& engine, std::string id, bool lifetime_peak, bool sampling = true);
   ~Sampler() { stop(); }
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
 
-  void stop();
-  std::int64_t peak_memory() const { return peak_memory_; }
-  std::int64_t pids_peak() const { return pids_peak_; }
-  std::int64_t network_bytes() const { return network_bytes_; }
-  double cpu_percent() const {
-    std::lock_guard lock(mutex_);
-    return cpu_percent_;
-  }
+  void resume();         // opens a new window, its peaks from zero
+  SampledUsage pause();  // closes the window at once and returns its peaks
+  void stop();           // ends the thread (waits for a call in flight)
+  SampledUsage usage() const;
 
  private:
   void loop();
+  void record(const boost::json::object& stats, std::chrono::steady_clock::time_point at);
 
   Engine& engine_;
   std::string id_;
   bool lifetime_peak_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<std::int64_t> peak_memory_{0}, pids_peak_{0}, network_bytes_{0};
   mutable std::mutex mutex_;
-  std::condition_variable wake_;  // stop() ends the pause between samples at once
-  double cpu_percent_ = 0;
+  std::condition_variable wake_;  // a new window, its end, or stop() ends the pause between samples
+  bool stopping_ = false;
+  bool sampling_;
+  std::uint64_t window_ = 0;  // answers to calls made in an earlier window are dropped
+  SampledUsage usage_;
+  std::int64_t last_cpu_ = -1;
+  std::chrono::steady_clock::time_point last_at_;
   std::thread thread_;
 };
-
-// pids_stats.current of a stats answer (0 when absent).
-std::int64_t stats_pids(const boost::json::object& stats);
 
 // What was seen of a finished step, from which its ExecutionResult and error are decided.
 struct StepOutcome {

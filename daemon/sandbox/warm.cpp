@@ -244,6 +244,7 @@ int WarmContainer::containers_started() const {
 
 void WarmContainer::remove_locked() {
   usable_ = false;
+  sampler_.reset();  // waits for a stats call in flight; not on a step's time
   if (id_.empty()) return;
   const auto id = std::exchange(id_, {});
   engine_.remove(id, true);
@@ -268,6 +269,7 @@ void WarmContainer::start_locked() {
   id_ = created.id;
   refuse_dropped_limits(created);
   engine_.start(id_);
+  sampler_ = std::make_unique<Sampler>(engine_, id_, false, false);
   ++started_;
   usable_ = true;
 }
@@ -288,11 +290,13 @@ WarmContainer::Helper WarmContainer::helper(const std::string& mode, millisecond
   return result;
 }
 
-// True when the container holds nothing but the keeper, as its cgroup counts processes: a step
-// that subverted its supervisor cannot make this say so.
+// True when the container holds nothing but the keeper, as the engine lists its cgroup's
+// processes from the host: a step that subverted its supervisor cannot make this say so. (Not
+// the pids count of stats: after one call the engine answers the next only at its next
+// once-a-second sample.)
 bool WarmContainer::verify_alone() {
   for (int attempt = 0; attempt < 10; ++attempt) {
-    if (stats_pids(engine_.stats(id_, true)) == 1) return true;
+    if (engine_.top(id_).size() == 1) return true;
     std::this_thread::sleep_for(milliseconds(20));
   }
   return false;
@@ -320,7 +324,7 @@ StepRun WarmContainer::run(const std::string& script, std::int64_t step) {
   }
   auto stream = engine_.start_exec(exec, config_.max_stream_bytes);
   const auto started = Clock::now();
-  Sampler sampler(engine_, id_, false);
+  sampler_->resume();
 
   using Stop = StepOutcome::Stop;
   Stop stopped = Stop::none;
@@ -356,7 +360,7 @@ StepRun WarmContainer::run(const std::string& script, std::int64_t step) {
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  sampler.stop();
+  const auto usage = sampler_->pause();
   if (stopped == Stop::none && termed) stopped = Stop::timeout;
 
   StepOutcome outcome;
@@ -398,10 +402,10 @@ StepRun WarmContainer::run(const std::string& script, std::int64_t step) {
   if (!clean) remove_locked();  // the next step gets a new container
 
   outcome.written = std::max<std::int64_t>(0, written_bytes(files_) - written_before);
-  outcome.peak_memory = sampler.peak_memory();
-  outcome.network_bytes = sampler.network_bytes();
-  outcome.cpu_percent = sampler.cpu_percent();
-  outcome.pids_hit = outcome.pids_hit || sampler.pids_peak() >= config_.pids;
+  outcome.peak_memory = usage.peak_memory;
+  outcome.network_bytes = usage.network_bytes;
+  outcome.cpu_percent = usage.cpu_percent;
+  outcome.pids_hit = outcome.pids_hit || usage.pids_peak >= config_.pids;
   return judge_step(config_, files_, outcome);
 }
 

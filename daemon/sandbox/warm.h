@@ -23,11 +23,14 @@
 #include "daemon/sandbox/runner.h"
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
 namespace gdp::sandbox {
+
+class Sampler;
 
 class WarmContainer {
  public:
@@ -68,7 +71,8 @@ class WarmContainer {
   StepLabels labels_;
   mutable std::mutex mutex_;
   std::string id_;
-  bool usable_ = false;  // false: replace the container before the next step
+  std::unique_ptr<Sampler> sampler_;  // the container's, sampling during steps only
+  bool usable_ = false;               // false: replace the container before the next step
   int started_ = 0;
 };
 
