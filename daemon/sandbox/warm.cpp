@@ -6,7 +6,6 @@
 
 #include <boost/json.hpp>
 
-#include <sys/stat.h>
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -14,7 +13,6 @@
 
 namespace gdp::sandbox {
 
-namespace json = boost::json;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
