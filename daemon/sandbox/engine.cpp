@@ -785,6 +785,21 @@ json::object Engine::stats(std::string_view id, bool one_shot) {
       one_shot ? query_join({{"stream", "false"}, {"one-shot", "true"}}) : query_join({{"stream", "false"}}));
 }
 
+std::vector<std::vector<std::string>> Engine::top(std::string_view id) {
+  const auto reply = impl_->call_object(http::verb::get, container_path(id, "/top"));
+  std::vector<std::vector<std::string>> processes;
+  if (const auto* rows = reply.if_contains("Processes"); rows != nullptr && rows->is_array()) {
+    for (const auto& row : rows->get_array()) {
+      auto& columns = processes.emplace_back();
+      if (!row.is_array()) continue;
+      for (const auto& column : row.get_array()) {
+        columns.emplace_back(column.is_string() ? std::string(column.get_string()) : std::string());
+      }
+    }
+  }
+  return processes;
+}
+
 ContainerLogs Engine::logs(std::string_view id, std::size_t max_bytes) {
   const auto path = container_path(id, "/logs");
   const auto prefix = impl_->prefix();
@@ -798,6 +813,84 @@ ContainerLogs Engine::logs(std::string_view id, std::size_t max_bytes) {
   connection->read_body([&](std::string_view piece) { demuxer.feed(piece); });
   demuxer.finish();
   return logs;
+}
+
+std::string Engine::create_exec(std::string_view container, const ExecConfig& config) {
+  json::array cmd(config.cmd.begin(), config.cmd.end());
+  json::array env(config.env.begin(), config.env.end());
+  const json::object body{
+      {"AttachStdin", false}, {"AttachStdout", true},  {"AttachStderr", true},
+      {"Tty", false},         {"Privileged", false},   {"Cmd", std::move(cmd)},
+      {"User", config.user},  {"Env", std::move(env)}, {"WorkingDir", config.working_dir},
+  };
+  const auto reply = impl_->call_object(http::verb::post, container_path(container, "/exec"), {}, &body);
+  auto id = string_field(reply, "Id");
+  if (id.empty()) not_an_engine(impl_->socket(), "created an exec without an Id");
+  return id;
+}
+
+namespace {
+
+// An attached exec in flight: its connection, and the output demultiplexed so far. Shared by
+// copies of the function start_exec returns; it owns its connection, like PendingWait.
+struct PendingExec {
+  std::unique_ptr<Connection> connection;
+  ContainerLogs logs;
+  std::optional<LogDemuxer> demuxer;  // refers to *connection and logs, so made once both exist
+  std::mutex mutex;
+  bool done = false;
+
+  std::optional<ContainerLogs> await(milliseconds limit) {
+    std::lock_guard lock(mutex);
+    if (!done) {
+      connection->set_deadline(Deadline::within(limit));
+      if (!connection->try_read_body([this](std::string_view piece) { demuxer->feed(piece); })) {
+        return std::nullopt;
+      }
+      demuxer->finish();
+      done = true;
+      demuxer.reset();
+      connection.reset();
+    }
+    return logs;
+  }
+};
+
+}  // namespace
+
+std::function<std::optional<ContainerLogs>(milliseconds)> Engine::start_exec(std::string_view exec_id,
+                                                                             std::size_t max_bytes) {
+  const auto path = "/exec/" + encode(exec_id) + "/start";
+  const auto prefix = impl_->prefix();
+  auto pending = std::make_shared<PendingExec>();
+  pending->connection = impl_->open(http::verb::post, path, Deadline::within(impl_->options.timeout));
+  // No Upgrade header: the engine then answers 200 with a body that runs to the end of the
+  // connection, which the HTTP parser reads like any other; after a 101 the stream would have to
+  // be read past the parser.
+  const json::object body{{"Detach", false}, {"Tty", false}};
+  auto request = json_request(http::verb::post, prefix + path, &body);
+  if (pending->connection->exchange(request) >= 300) pending->connection->throw_error_status();
+  pending->demuxer.emplace(*pending->connection, pending->logs, max_bytes);
+  return [pending](milliseconds limit) { return pending->await(limit); };
+}
+
+ExecState Engine::inspect_exec(std::string_view exec_id) {
+  const auto path = "/exec/" + encode(exec_id) + "/json";
+  const auto reply = impl_->call_object(http::verb::get, path);
+  ExecState state;
+  if (const auto* running = reply.if_contains("Running"); running != nullptr && running->is_bool()) {
+    state.running = running->get_bool();
+  }
+  boost::system::error_code ec;
+  if (const auto* code = reply.if_contains("ExitCode"); code != nullptr && !code->is_null()) {
+    const auto value = code->to_number<std::int64_t>(ec);
+    if (!ec) state.exit_code = value;
+  }
+  if (const auto* pid = reply.if_contains("Pid"); pid != nullptr && pid->is_number()) {
+    const auto value = pid->to_number<std::int64_t>(ec);
+    if (!ec) state.pid = value;
+  }
+  return state;
 }
 
 std::vector<ContainerSummary> Engine::list_containers(const std::vector<std::string>& label_filters) {

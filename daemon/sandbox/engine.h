@@ -59,6 +59,21 @@ struct ContainerLogs {
   bool out_truncated = false, err_truncated = false;  // past max_bytes, the rest was read and dropped
 };
 
+// What an exec runs: the container's own settings do not carry over to an exec, so a sandboxed
+// one names its user, environment and working directory again.
+struct ExecConfig {
+  std::vector<std::string> cmd;
+  std::string user;  // "uid:gid"
+  std::vector<std::string> env;
+  std::string working_dir;
+};
+
+struct ExecState {
+  bool running = false;
+  std::optional<std::int64_t> exit_code;  // null while running
+  std::int64_t pid = 0;                   // in the host's pid namespace, not the container's
+};
+
 struct ContainerSummary {
   std::string id;
   std::string state;  // "running", "exited", ...
@@ -111,9 +126,25 @@ class Engine {
   // GET /containers/{id}/stats?stream=false. Without one_shot the engine samples twice, a second
   // or two apart, so precpu_stats is filled; with it (API 1.41+) it answers at once, precpu zero.
   boost::json::object stats(std::string_view id, bool one_shot = false);
+  // GET /containers/{id}/top: the container's processes as the host sees them (the engine lists its
+  // cgroup's pids and runs ps on the host), one row of ps's columns each.
+  std::vector<std::vector<std::string>> top(std::string_view id);
   // GET /containers/{id}/logs?stdout=1&stderr=1, demultiplexed (8-byte frame headers), each stream
   // kept to max_bytes.
   ContainerLogs logs(std::string_view id, std::size_t max_bytes);
+  // ---- exec ----
+  // POST /containers/{id}/exec with stdout and stderr attached, no stdin, no TTY; returns the exec id.
+  // A container that is not running answers 409, one that is gone 404 (EngineError either way).
+  std::string create_exec(std::string_view container, const ExecConfig& config);
+  // POST /exec/{id}/start, attached: the output arrives on the same connection, framed like logs.
+  // Returns a function polled in slices, as wait_next_exit's: nullopt while the exec's streams are
+  // open after `timeout`, then the output (each stream kept to max_bytes, marked when cut). The
+  // streams close when the exec's process and every process holding its stdout or stderr are gone
+  // (Docker waits two seconds for stragglers after the process itself has exited).
+  std::function<std::optional<ContainerLogs>(std::chrono::milliseconds timeout)> start_exec(
+      std::string_view exec_id, std::size_t max_bytes);
+  ExecState inspect_exec(std::string_view exec_id);  // GET /exec/{id}/json
+
   // GET /containers/json?all=1&filters={"label":[...]}, labels as "key=value" or "key".
   std::vector<ContainerSummary> list_containers(const std::vector<std::string>& label_filters);
 

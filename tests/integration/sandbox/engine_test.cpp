@@ -628,3 +628,39 @@ TEST_CASE("load streams the archive as the body", "[docker][engine]") {
   CHECK_THAT(request.head, Catch::Contains("application/x-tar"));
   CHECK(request.body == archive);
 }
+
+TEST_CASE("an exec runs with its own user, environment and directory, its output kept apart and bounded",
+          "[docker][engine][exec]") {
+  Engine engine(Engine::Options{});
+  Sweep sweep{engine};
+  const auto created = engine.create_container(unique_name(), container_body({"sleep", "300"}));
+  engine.start(created.id);
+
+  const auto exec = engine.create_exec(
+      created.id, ExecConfig{{"python3", "-c",
+                              "import os, sys; print(os.getuid(), os.environ['GDP_X'], os.getcwd()); "
+                              "sys.stderr.write('e' * 5000); sys.exit(3)"},
+                             "4321:4321",
+                             {"GDP_X=y"},
+                             "/tmp"});
+  auto stream = engine.start_exec(exec, 1000);
+  std::optional<ContainerLogs> logs;
+  for (int slice = 0; slice < 600 && !logs; ++slice) logs = stream(100ms);
+  REQUIRE(logs);
+  CHECK(logs->out == "4321 y /tmp\n");
+  CHECK_FALSE(logs->out_truncated);
+  CHECK(logs->err == std::string(1000, 'e'));
+  CHECK(logs->err_truncated);
+  const auto state = engine.inspect_exec(exec);
+  CHECK_FALSE(state.running);
+  CHECK(state.exit_code == 3);
+  CHECK(state.pid > 0);
+
+  auto stopped = engine.wait_next_exit(created.id);
+  engine.kill(created.id);
+  REQUIRE(stopped(60s));
+  CHECK(error_of<EngineError>([&] {
+          engine.create_exec(created.id, ExecConfig{{"true"}, "", {}, "/"});
+        }).status() == 409);
+  CHECK(error_of<EngineError>([&] { engine.inspect_exec("no-such-exec"); }).status() == 404);
+}
