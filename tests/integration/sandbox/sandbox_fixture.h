@@ -37,6 +37,20 @@ struct Step {
   }
 };
 
+// Caps low enough that a hostile script hits them in seconds, not minutes (the defaults
+// themselves are checked by inspecting a created container).
+inline ResourceConfig small_caps() {
+  ResourceConfig c;
+  c.memory_bytes = std::int64_t{256} << 20;
+  c.disk_bytes = std::int64_t{64} << 20;
+  c.tmp_bytes = std::int64_t{32} << 20;
+  c.pids = 64;
+  c.timeout = std::chrono::seconds(4);
+  c.grace = std::chrono::seconds(1);
+  c.max_stream_bytes = std::size_t{64} << 10;
+  return c;
+}
+
 inline Engine& engine() {
   static Engine e(Engine::Options{Engine::default_socket(), std::chrono::milliseconds(60000)});
   return e;

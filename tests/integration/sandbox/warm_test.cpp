@@ -12,21 +12,10 @@
 using namespace gdp;
 using namespace gdp::sandbox;
 using gdp::sandbox::test::engine;
+using gdp::sandbox::test::small_caps;
 using gdp::sandbox::test::Step;
 
 namespace {
-
-ResourceConfig small_caps() {
-  ResourceConfig c;
-  c.memory_bytes = std::int64_t{256} << 20;
-  c.disk_bytes = std::int64_t{64} << 20;
-  c.tmp_bytes = std::int64_t{32} << 20;
-  c.pids = 64;
-  c.timeout = std::chrono::seconds(4);
-  c.grace = std::chrono::seconds(1);
-  c.max_stream_bytes = std::size_t{64} << 10;
-  return c;
-}
 
 // A session: the step folders of the fixture, with a scripts directory instead of one script.
 struct Session {
