@@ -39,6 +39,10 @@ StepRun Runner::run(const StepFiles& files, const StepLabels& labels) {
   hand_over_writable_mounts(files);
   const auto name = "gdp-" + labels.session + "-" + std::to_string(labels.step) + "-" + random_suffix();
   const auto written_before = written_bytes(files);
+  // Declared before the remover, so it is destroyed after it: removing the container ends a
+  // stats call still in flight at once, where waiting for it would cost up to the engine's
+  // one-second stats tick on every step.
+  std::optional<Sampler> sampler;
   auto created = engine_.create_container(name, container_spec(files, labels));
   const std::string id = created.id;
   // From here on the container exists: whatever happens, it is removed.
@@ -48,7 +52,7 @@ StepRun Runner::run(const StepFiles& files, const StepLabels& labels) {
   auto wait = engine_.wait_next_exit(id);
   const auto started = Clock::now();
   engine_.start(id);
-  Sampler sampler(engine_, id, true);
+  sampler.emplace(engine_, id, true);
 
   using Stop = StepOutcome::Stop;
   Stop stopped = Stop::none;
@@ -72,7 +76,7 @@ StepRun Runner::run(const StepFiles& files, const StepLabels& labels) {
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  sampler.stop();
+  const auto usage = sampler->pause();
   if (stopped == Stop::none && termed) stopped = Stop::timeout;
 
   const auto state = engine_.inspect(id).at("State").as_object();
@@ -85,7 +89,6 @@ StepRun Runner::run(const StepFiles& files, const StepLabels& labels) {
   if (exit && exit->status_code >= 0) outcome.exit_code = exit->status_code;
   outcome.logs = engine_.logs(id, config_.max_stream_bytes);
   outcome.written = std::max<std::int64_t>(0, written_bytes(files) - written_before);
-  const auto usage = sampler.usage();
   outcome.peak_memory = usage.peak_memory;
   outcome.network_bytes = usage.network_bytes;
   outcome.cpu_percent = usage.cpu_percent;
