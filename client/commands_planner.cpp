@@ -29,8 +29,9 @@ void print_analysis(const proto::DataAnalysis& a) {
     std::cout << "\nColumns\n";
     std::size_t w = 6;
     for (const auto& [name, _] : a.column_insights) w = std::max(w, std::min<std::size_t>(width(name), 24));
-    for (const auto& [name, insight] : a.column_insights)
+    for (const auto& [name, insight] : a.column_insights) {
       std::cout << "  " << fit(name, w) << "  " << insight << "\n";
+    }
   }
   print_list("Suggested operations", a.suggested_operations);
   print_list("Recommendations", a.processing_recommendations);

@@ -58,8 +58,9 @@ void print_masked(const proto::DataSnapshot& s) {
     return;
   }
   std::size_t name_w = 5;
-  for (const auto& f : s.sanitized_fields)
+  for (const auto& f : s.sanitized_fields) {
     name_w = std::max(name_w, std::min<std::size_t>(width(f.field), 30));
+  }
   std::cout << "\nMASKED (what a planner sees instead of these values)\n";
   std::printf("%s %-16s %7s  %s\n", fit("FIELD", name_w).c_str(), "DETECTOR", "VALUES", "ACTION");
   for (const auto& f : s.sanitized_fields) {
@@ -104,8 +105,9 @@ int parse_source(const GlobalOptions& g, const char* command, const std::vector<
   } catch (const po::error& e) {
     return g.out.error(kUsage, std::string(e.what()) + "; see gdp " + command + " --help");
   }
-  if (!vm.count("file"))
+  if (!vm.count("file")) {
     return g.out.error(kUsage, std::string("which file? usage: gdp ") + command + " FILE");
+  }
   params.path = std::filesystem::absolute(vm["file"].as<std::string>()).lexically_normal().string();
   if (vm.count("method")) {
     proto::ExtractionMethod m{};

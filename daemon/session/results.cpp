@@ -206,8 +206,9 @@ std::string step_slug(const proto::ProcessingScript& script) {
 
 std::string script_file_name(std::int64_t step, const proto::ProcessingScript& script, int width) {
   std::string number = std::to_string(step);
-  if (static_cast<int>(number.size()) < width)
+  if (static_cast<int>(number.size()) < width) {
     number.insert(0, static_cast<std::size_t>(width) - number.size(), '0');
+  }
   return number + "_" + step_slug(script) + ".py";
 }
 
@@ -237,8 +238,9 @@ fs::path write_results(const SessionHistory& h, const fs::path& output_root,
     if (ec) cannot_write(partial, "copying the steps' output: " + ec.message());
   }
   for (const auto& [n, s] : steps) {
-    if (s.result != nullptr)
+    if (s.result != nullptr) {
       write_file(partial / script_file_name(n, s.script().script, width), s.script().script.content);
+    }
   }
   const auto main = main_output(h);
   if (main) {

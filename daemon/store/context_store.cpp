@@ -563,6 +563,7 @@ std::vector<std::pair<SessionRecord, std::optional<proto::DataAnalysis>>> Contex
   stmt.bind(1, except_id).bind(2, static_cast<std::int64_t>(limit));
   while (stmt.step()) ids.push_back(stmt.text(0));
   std::vector<std::pair<SessionRecord, std::optional<proto::DataAnalysis>>> out;
+  out.reserve(ids.size());
   for (const std::string& id : ids) out.emplace_back(session(id), analysis(id));
   return out;
 }
@@ -670,7 +671,7 @@ fs::path ContextStore::backup() {
   std::snprintf(frac.data(), frac.size(), "%06lld", static_cast<long long>(micros));
   std::string stamp = compact(now);
   stamp.insert(stamp.size() - 1, frac.data());  // microseconds: two backups in one second stay apart
-  const fs::path target = paths_.backups() / ("context-" + stamp + ".db");
+  fs::path target = paths_.backups() / ("context-" + stamp + ".db");
   {
     Database out(target, true);
     sqlite3_backup* b = sqlite3_backup_init(out.handle(), "main", db_.handle(), "main");

@@ -28,7 +28,7 @@ std::string finish(EVP_MD_CTX* ctx) {
   EVP_DigestFinal_ex(ctx, md.data(), &n);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * n);
+  out.reserve(std::size_t{2} * n);
   for (unsigned int i = 0; i < n; ++i) {
     out.push_back(kHex[md[i] >> 4]);
     out.push_back(kHex[md[i] & 15]);
