@@ -6,7 +6,9 @@
 #include "client/source.h"
 
 #include <strings.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -61,15 +63,40 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (const char* key = std::getenv("GEMINI_API_KEY"); key != nullptr && *key != '\0') params.api_key = key;
 
   DaemonConnection conn(g.socket_path, std::max(g.timeout, kReadTimeout));
-  // A wait for the rate limit or a backoff is shown as it begins, with when it ends.
-  conn.on_notification = [](const rpc::Message& m) {
+  // A wait for the rate limit or a backoff is shown as it begins; on a terminal it counts down.
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  std::chrono::steady_clock::time_point wait_end{};
+  std::string wait_reason;
+  bool counting = false;
+  auto draw = [&] {
+    // Rounded up: "2 s" at the start of a two-second wait, "0 s" only when it is over.
+    const auto left = std::chrono::ceil<std::chrono::seconds>(wait_end - std::chrono::steady_clock::now());
+    std::fprintf(stderr, "\r\033[Kgdp: waiting %lld s before asking the planner again: %s",
+                 static_cast<long long>(std::max<std::int64_t>(0, left.count())), wait_reason.c_str());
+    if (left.count() <= 0) {
+      std::fputc('\n', stderr);
+      counting = false;
+    }
+  };
+  conn.on_notification = [&](const rpc::Message& m) {
     if (m.method != proto::PlannerWaiting::name) return;
     try {
       const auto wait = wire::from_json<proto::PlannerWaitingEvent>(m.params);
-      std::fprintf(stderr, "gdp: waiting %.0f s before asking the planner again: %s\n", wait.delay_seconds,
-                   wait.reason.c_str());
+      if (!tty) {
+        std::fprintf(stderr, "gdp: waiting %.0f s before asking the planner again: %s\n", wait.delay_seconds,
+                     wait.reason.c_str());
+        return;
+      }
+      wait_end = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(static_cast<std::int64_t>(wait.delay_seconds * 1000));
+      wait_reason = wait.reason;
+      counting = true;
+      draw();
     } catch (const wire::TypeError&) {  // NOLINT(bugprone-empty-catch): a malformed event is only progress
     }
+  };
+  conn.on_tick = [&] {
+    if (counting) draw();
   };
   proto::PlanResult result;
   try {
@@ -79,6 +106,7 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
     throw;
   }
   if (params.api_key) explicit_bzero(params.api_key->data(), params.api_key->size());
+  if (counting) std::fputc('\n', stderr);  // the answer came before the countdown ended
 
   if (!result.sanitized) warn_unmasked();
   for (const auto& w : result.warnings) std::cerr << "gdp: warning: " << w << "\n";

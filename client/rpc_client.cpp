@@ -71,6 +71,8 @@ std::vector<rpc::Message> DaemonConnection::take_notifications() {
 }
 
 rpc::Message DaemonConnection::read_message() {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout_;
   for (;;) {
     if (!frames_.empty()) {
       auto frame = std::move(frames_.front());
@@ -82,8 +84,15 @@ rpc::Message DaemonConnection::read_message() {
       return std::move(*parsed.message);
     }
     pollfd pfd{fd_, POLLIN, 0};
-    const int ready = poll(&pfd, 1, static_cast<int>(timeout_.count()));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    // With a tick to give, wake at least once a second (a countdown on screen); else sleep it all.
+    const auto slice = on_tick ? std::min(left, std::chrono::milliseconds(1000)) : left;
+    const int ready = poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(0, slice.count())));
     if (ready == 0) {
+      if (Clock::now() < deadline) {
+        on_tick();
+        continue;
+      }
       throw ClientError(kNoDaemon, "gdpd did not answer within " + std::to_string(timeout_.count() / 1000) +
                                        " s on " + path_ + "; is it stuck? (see its log)");
     }

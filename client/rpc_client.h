@@ -56,6 +56,8 @@ class DaemonConnection {
   // When set, notifications are handed here as they arrive (progress a person should see at
   // once) instead of being kept for take_notifications().
   std::function<void(const rpc::Message&)> on_notification;
+  // When set, called about once a second while a reply is awaited (to redraw a countdown).
+  std::function<void()> on_tick;
 
  private:
   rpc::Message read_message();

@@ -159,3 +159,22 @@ TEST_CASE("a rate-limited request waits as Google asks, and gdp shows the wait a
   REQUIRE(generate.size() >= 2);
   CHECK(generate[1].arrived - generate[0].arrived >= std::chrono::seconds(2));
 }
+
+TEST_CASE("on a terminal the wait counts down to the retry", "[e2e][plan]") {
+  PlanEnv env;
+  TempDir dir;
+  FakeGemini gemini(FakeGeminiOptions{kKey});
+  DaemonProcess daemon(GDPD_BIN, dir, gemini_flags(gemini));
+  gemini.push(FakeReply::fault(FakeFault::rate_limit));  // 429 with RetryInfo "2s"
+  ::setenv("GEMINI_API_KEY", kKey.c_str(), 1);
+  // script(1) gives gdp a pseudo-terminal and copies what it draws to stdout (bsdutils, essential).
+  const std::string command = std::string(GDP_BIN) + " --socket " + daemon.socket() + " plan " +
+                              std::string(GDP_SOURCE_DIR) + "/examples/sales.csv";
+  auto r = run_process({"/usr/bin/script", "-qefc", command, "/dev/null"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  // Redrawn in place (carriage return, clear to end of line) as the seconds go down.
+  CHECK(r.out.find("\r\033[Kgdp: waiting 2 s") != std::string::npos);
+  CHECK(r.out.find("\r\033[Kgdp: waiting 1 s") != std::string::npos);
+  CHECK(r.out.find("Nothing was run.") != std::string::npos);
+}
