@@ -92,8 +92,15 @@ SecretKey::~SecretKey() {
   release();
 }
 
-SecretKey::SecretKey(SecretKey&& other) noexcept
-    : data_(other.data_), size_(other.size_), capacity_(other.capacity_), locked_(other.locked_) {
+SecretKey::SecretKey(SecretKey&& other) noexcept { adopt(other); }
+
+void SecretKey::adopt(SecretKey& other) noexcept {
+  // The pages change hands; the registry entry moves with them, so wipe_all_secrets() still
+  // reaches them and never reaches the emptied source.
+  data_ = other.data_;
+  size_ = other.size_;
+  capacity_ = other.capacity_;
+  locked_ = other.locked_;
   if (data_ != nullptr) {
     other.withdraw();
     enroll();
@@ -106,17 +113,7 @@ SecretKey::SecretKey(SecretKey&& other) noexcept
 SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
   if (this != &other) {
     release();
-    data_ = other.data_;
-    size_ = other.size_;
-    capacity_ = other.capacity_;
-    locked_ = other.locked_;
-    if (data_ != nullptr) {
-      other.withdraw();
-      enroll();
-    }
-    other.data_ = nullptr;
-    other.size_ = other.capacity_ = 0;
-    other.locked_ = false;
+    adopt(other);
   }
   return *this;
 }

@@ -58,6 +58,8 @@ class SecretKey {
   void enroll() noexcept;
   void withdraw() noexcept;
   void release() noexcept;
+  // Takes over `other`'s pages (this one owns none); `other` is left empty.
+  void adopt(SecretKey& other) noexcept;
 
   static SecretKey* first_live_;  // guarded by the registry's mutex (secret.cpp)
   SecretKey* prev_ = nullptr;

@@ -37,6 +37,14 @@ std::vector<std::string> gemini_flags(const FakeGemini& gemini) {
   return {"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()};
 }
 
+// A gdpd planning with the fake Gemini, in the test's environment.
+struct WithGemini {
+  PlanEnv env;
+  TempDir dir;
+  FakeGemini gemini{FakeGeminiOptions{kKey}};
+  DaemonProcess daemon{GDPD_BIN, dir, gemini_flags(gemini)};
+};
+
 // Every file under `root` that contains `needle`.
 std::vector<std::string> files_containing(const std::filesystem::path& root, const std::string& needle) {
   std::vector<std::string> hits;
@@ -73,12 +81,9 @@ TEST_CASE("with no key, gdp plan analyses and plans offline with the builtin pla
   CHECK(human.out.find("Nothing was run.") != std::string::npos);
 }
 
-TEST_CASE("with a key, gdp plan asks Gemini over HTTPS, and no canary is in any byte it sent",
-          "[e2e][plan]") {
-  PlanEnv env;
-  TempDir dir;
-  FakeGemini gemini(FakeGeminiOptions{kKey});
-  DaemonProcess daemon(GDPD_BIN, dir, gemini_flags(gemini));
+TEST_CASE_METHOD(WithGemini,
+                 "with a key, gdp plan asks Gemini over HTTPS, and no canary is in any byte it sent",
+                 "[e2e][plan]") {
   canary::Canaries c;
   const auto files = canary::write_files(dir, c);
   ::setenv("GEMINI_API_KEY", kKey.c_str(), 1);
@@ -113,12 +118,9 @@ TEST_CASE("with a key, gdp plan asks Gemini over HTTPS, and no canary is in any 
   CHECK(files_containing(dir.path(), kKey).empty());
 }
 
-TEST_CASE("a key Google refuses ends in InvalidAPIKeyError that says how to get one, without the key",
-          "[e2e][plan]") {
-  PlanEnv env;
-  TempDir dir;
-  FakeGemini gemini(FakeGeminiOptions{kKey});
-  DaemonProcess daemon(GDPD_BIN, dir, gemini_flags(gemini));
+TEST_CASE_METHOD(WithGemini,
+                 "a key Google refuses ends in InvalidAPIKeyError that says how to get one, without the key",
+                 "[e2e][plan]") {
   const std::string wrong = "AIzaSyWrongWrongWrong0123456789abcdefgh";
   ::setenv("GEMINI_API_KEY", wrong.c_str(), 1);
   auto r = run_gdp(daemon.socket(), {"plan", std::string(GDP_SOURCE_DIR) + "/examples/sales.csv"});
@@ -140,11 +142,9 @@ TEST_CASE("a key Google refuses ends in InvalidAPIKeyError that says how to get 
   CHECK(files_containing(dir.path(), wrong).empty());
 }
 
-TEST_CASE("a rate-limited request waits as Google asks, and gdp shows the wait as it begins", "[e2e][plan]") {
-  PlanEnv env;
-  TempDir dir;
-  FakeGemini gemini(FakeGeminiOptions{kKey});
-  DaemonProcess daemon(GDPD_BIN, dir, gemini_flags(gemini));
+TEST_CASE_METHOD(WithGemini,
+                 "a rate-limited request waits as Google asks, and gdp shows the wait as it begins",
+                 "[e2e][plan]") {
   gemini.push(FakeReply::fault(FakeFault::rate_limit));  // 429 with RetryInfo "2s"
   ::setenv("GEMINI_API_KEY", kKey.c_str(), 1);
   auto r = run_gdp(daemon.socket(), {"plan", std::string(GDP_SOURCE_DIR) + "/examples/sales.csv"});
@@ -160,11 +160,7 @@ TEST_CASE("a rate-limited request waits as Google asks, and gdp shows the wait a
   CHECK(generate[1].arrived - generate[0].arrived >= std::chrono::seconds(2));
 }
 
-TEST_CASE("on a terminal the wait counts down to the retry", "[e2e][plan]") {
-  PlanEnv env;
-  TempDir dir;
-  FakeGemini gemini(FakeGeminiOptions{kKey});
-  DaemonProcess daemon(GDPD_BIN, dir, gemini_flags(gemini));
+TEST_CASE_METHOD(WithGemini, "on a terminal the wait counts down to the retry", "[e2e][plan]") {
   gemini.push(FakeReply::fault(FakeFault::rate_limit));  // 429 with RetryInfo "2s"
   ::setenv("GEMINI_API_KEY", kKey.c_str(), 1);
   // script(1) gives gdp a pseudo-terminal and copies what it draws to stdout (bsdutils, essential).
