@@ -296,6 +296,7 @@ std::vector<proto::SessionSummary> ContextStore::sessions() {
   while (stmt.step()) {
     proto::SessionSummary s;
     s.session_id = stmt.text(0);
+    s.project = paths_.project.string();
     s.input_file = absolute(stmt.text(1)).string();
     s.status = wire::from_json<proto::SessionStatus>(json::value(stmt.text(2)), "status");
     s.created_at = stmt.text(3);
