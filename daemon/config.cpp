@@ -33,6 +33,9 @@ po::options_description shared_options() {
        "url_credentials, aws_access_key, google_api_key, github_token, slack_token, jwt, private_key, secret, "
        "person_name, date_of_birth, address, national_id)")
       ("docker-socket", po::value<std::string>(), "the Docker Engine's Unix socket (default: DOCKER_HOST, else /var/run/docker.sock)")
+      ("sandbox.image", po::value<std::string>(), "the image scripts run in (default gdp-runtime)")
+      ("sandbox.timeout-minutes", po::value<int>(), "a script is stopped after this long (default 30)")
+      ("max-concurrent-containers", po::value<std::size_t>(), "steps that may run at once, all sessions together (default 1)")
       ("privacy.strict", po::value<bool>(), "drop sensitive columns from snapshots instead of masking (default false)")
       ("privacy.shape-hints", po::value<bool>(),
        "show an email's domain or a value's length inside placeholders (default false)")
@@ -86,6 +89,11 @@ void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& so
     }
   }
   if (vm.count("docker-socket")) cfg.docker_socket = vm["docker-socket"].as<std::string>();
+  if (vm.count("sandbox.image")) {
+    cfg.resources.image = vm["sandbox.image"].as<std::string>();
+    if (cfg.resources.image.empty()) throw ConfigError("sandbox.image in " + source + " is empty");
+  }
+  positive("max-concurrent-containers", cfg.max_concurrent_containers);
   if (vm.count("privacy.strict")) cfg.privacy_strict = vm["privacy.strict"].as<bool>();
   if (vm.count("privacy.shape-hints")) cfg.privacy_shape_hints = vm["privacy.shape-hints"].as<bool>();
   if (vm.count("gemini.endpoint")) {
@@ -123,6 +131,9 @@ void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& so
   at_least("gemini.requests-per-minute", 1, cfg.gemini.requests_per_minute);
   at_least("gemini.max-retries", 0, cfg.gemini.max_retries);
   at_least("security.max-api-key-age-days", 1, cfg.keys.max_api_key_age_days);
+  int timeout_minutes = static_cast<int>(cfg.resources.timeout.count() / 60);
+  at_least("sandbox.timeout-minutes", 1, timeout_minutes);
+  cfg.resources.timeout = std::chrono::minutes(timeout_minutes);
   if (vm.count("gemini.max-context-size")) {
     cfg.gemini.max_context_size = vm["gemini.max-context-size"].as<std::size_t>();
     if (cfg.gemini.max_context_size < 10'000) {

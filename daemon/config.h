@@ -4,6 +4,7 @@
 #include "daemon/llm/gemini.h"
 #include "daemon/log.h"
 #include "daemon/net/https.h"
+#include "daemon/sandbox/runner.h"
 #include "daemon/security/key_source.h"
 
 #include <cstddef>
@@ -38,6 +39,10 @@ struct DaemonConfig {
   bool no_sanitize = false;
   // The Docker Engine's socket; default DOCKER_HOST (unix://) or /var/run/docker.sock.
   std::string docker_socket;
+  // Every script container's image and limits (the seed's ResourceConfig).
+  sandbox::ResourceConfig resources;
+  // At most this many steps run at once across all sessions (the seed's CLIConfig); others queue.
+  std::size_t max_concurrent_containers = 1;
   // The Gemini planner (gemini.* keys) and its HTTPS transport: ca-file from the config, the
   // proxy from HTTPS_PROXY / NO_PROXY in gdpd's environment.
   planner::GeminiConfig gemini;

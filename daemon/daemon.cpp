@@ -45,17 +45,8 @@ privacy::SanitizerConfig sanitizer_config(const DaemonConfig& config) {
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config, bool handle_signals)
-    : core_{std::move(config),
-            std::chrono::steady_clock::now(),
-            {},
-            {},
-            std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency())),
-            nullptr,
-            nullptr,
-            {},
-            nullptr,
-            nullptr,
-            nullptr},
+    : core_{.config = std::move(config),
+            .workers = std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency()))},
       listener_(io_, core_.config.socket_path),
       methods_(core_),
       signals_(io_),
@@ -94,6 +85,17 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
       GDP_LOG(info) << "no sandbox cleanup at start: " << e.what();
     }
   });
+  // Sessions: the projects this gdpd has seen are opened now, and what a dead gdpd left active is
+  // marked abandoned (its containers went with the cleanup above), before any client is served.
+  core_.loop = io_.get_executor();
+  core_.sessions = std::make_unique<session::SessionManager>(core_.loop, core_.config.state_dir,
+                                                             core_.config.max_concurrent_containers);
+  if (const auto left = core_.sessions->recover(); !left.empty()) {
+    GDP_LOG(warn) << left.size() << " session(s) abandoned by a previous gdpd; gdp resume SESSION continues one";
+  }
+  core_.make_sandbox = [engine = core_.engine, resources = core_.config.resources](const session::SandboxPlace& place) {
+    return session::make_docker_sandbox(engine, resources, place);
+  };
   if (core_.config.no_sanitize) {
     GDP_LOG(warn) << "--no-sanitize: snapshots go to planners UNMASKED; clients will warn on every submit";
   }
@@ -168,6 +170,7 @@ asio::awaitable<void> Daemon::accept_loop() {
 
 void Daemon::on_connection_closed(std::uint64_t id) {
   connections_.erase(id);
+  core_.sessions->connection_closed(id);
   GDP_LOG(debug) << "client " << id << " disconnected";
   if (stopping_ && connections_.empty()) {
     shutdown_deadline_.cancel();

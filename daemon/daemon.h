@@ -11,7 +11,7 @@
 #include "daemon/rpc/methods.h"
 #include "daemon/sandbox/engine.h"
 #include "daemon/security/key_source.h"
-#include "daemon/session/registry.h"
+#include "daemon/session/manager.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -27,22 +27,27 @@ namespace gdp {
 
 // The state handlers read; no JSON, no sockets.
 struct DaemonCore {
-  DaemonConfig config;
+  DaemonConfig config{};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  SessionRegistry sessions;
-  std::function<std::size_t()> connection_count;
+  std::function<std::size_t()> connection_count{};
   // Where blocking work runs (see worker_pool.h); one thread per core.
-  std::unique_ptr<boost::asio::thread_pool> workers;
-  std::shared_ptr<const privacy::Sanitizer> sanitizer;
+  std::unique_ptr<boost::asio::thread_pool> workers{};
+  std::shared_ptr<const privacy::Sanitizer> sanitizer{};
   // The Docker Engine (connects per call, so a missing engine is an error per call, not at start)
   // and this daemon's container label.
-  std::shared_ptr<sandbox::Engine> engine;
-  std::string daemon_label;
+  std::shared_ptr<sandbox::Engine> engine{};
+  std::string daemon_label{};
   // Planning: the HTTPS transport to Gemini (ca-file, proxy), one request window for the whole
   // daemon (Google counts per key, not per session), and where keys come from.
-  std::shared_ptr<net::HttpTransport> https;
-  std::shared_ptr<planner::RequestWindow> gemini_window;
-  std::unique_ptr<keys::KeySource> keys;
+  std::shared_ptr<net::HttpTransport> https{};
+  std::shared_ptr<planner::RequestWindow> gemini_window{};
+  std::unique_ptr<keys::KeySource> keys{};
+
+  // The sessions (daemon/session/): the event loop they live on, their manager, and how a session
+  // gets its sandbox (the Docker one; tests may give another).
+  boost::asio::any_io_executor loop{};
+  std::unique_ptr<session::SessionManager> sessions{};
+  std::function<std::unique_ptr<session::StepSandbox>(const session::SandboxPlace&)> make_sandbox{};
 
   planner::PlannerChoice planner_choice() const { return {config.gemini, https, gemini_window, keys.get()}; }
 

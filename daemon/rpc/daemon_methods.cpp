@@ -1,6 +1,7 @@
 // ping, version and status: questions about the daemon itself.
 #include "daemon/daemon.h"
 #include "daemon/rpc/methods.h"
+#include "daemon/session/manager.h"
 #include "gdp/version.h"
 
 #include <boost/version.hpp>
@@ -23,7 +24,7 @@ boost::asio::awaitable<proto::VersionResult> DaemonMethods::version(proto::Versi
   co_return result;
 }
 
-boost::asio::awaitable<proto::StatusResult> DaemonMethods::status(proto::StatusParams, CallContext&) {
+boost::asio::awaitable<proto::StatusResult> DaemonMethods::status(proto::StatusParams params, CallContext&) {
   proto::StatusResult result;
   result.daemon = {getpid(),
                    kVersion,
@@ -31,7 +32,8 @@ boost::asio::awaitable<proto::StatusResult> DaemonMethods::status(proto::StatusP
                    static_cast<std::int64_t>(core_.connection_count()),
                    core_.config.socket_path,
                    core_.config.state_dir};
-  result.sessions = core_.sessions.list();
+  result.sessions = core_.sessions->list();
+  if (params.session_id) result.session = co_await sessions_.view(*params.session_id, params.project);
   co_return result;
 }
 

@@ -30,12 +30,6 @@ std::tm utc(std::chrono::system_clock::time_point t) {
   return out;
 }
 
-// 2026-11-27T08:55:00Z: what the records and the wire carry.
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  const std::tm tm = utc(t);
-  std::array<char, 32> buffer{};
-  return {buffer.data(), std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%SZ", &tm)};
-}
 
 // 20261127T085500Z: for names that sort by time (session ids, set-aside and backup files).
 std::string compact(std::chrono::system_clock::time_point t) {
@@ -102,6 +96,20 @@ void rename_if_exists(const fs::path& from, const fs::path& to) {
 }
 
 }  // namespace
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  const std::tm tm = utc(t);
+  std::array<char, 32> buffer{};
+  return {buffer.data(), std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%SZ", &tm)};
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  std::tm tm{};
+  const std::string copy(text);
+  const char* end = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
 
 ContextStore::ContextStore(ProjectPaths paths, StoreConfig config, Database db)
     : paths_(std::move(paths)), config_(std::move(config)), db_(std::move(db)) {}

@@ -118,6 +118,10 @@ struct SessionRecord {
   std::vector<std::int64_t> checkpoints;  // finished steps, in order
 };
 
+// 2026-11-27T08:55:00Z: what the records and the wire carry, and back (nullopt if malformed).
+std::string rfc3339(std::chrono::system_clock::time_point t);
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+
 class ContextStore {
  public:
   // Opens the project's store, creating it (and the folder) when absent. A store that fails
