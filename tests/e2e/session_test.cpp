@@ -1,0 +1,364 @@
+// Sessions end to end: the real gdpd, the real Docker Engine, real SQLite files, the builtin
+// planner. Clients speak the wire protocol directly here (tests/e2e/session_cli_test.cpp drives the
+// same workflow through the gdp binary), so each test controls exactly which terminal says what:
+// one connection follows the session as an attached terminal would, others answer.
+#include "tests/e2e/e2e.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+using namespace gdp::test;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kApprovalConflict = 7000;
+constexpr std::int64_t kInvalidState = 7001;
+constexpr std::int64_t kInputFile = 2001;
+
+// A connection that says hello as a terminal named `tty`.
+struct Terminal {
+  RawClient client;
+  Terminal(const std::string& socket, const std::string& tty) : client(socket) {
+    const auto r = client.call("hello", json::object{{"protocol_versions", {1}},
+                                                     {"client",
+                                                      {{"name", "gdp-test"},
+                                                       {"version", "0"},
+                                                       {"pid", getpid()},
+                                                       {"tty", tty}}},
+                                                     {"capabilities", json::array{}}});
+    REQUIRE(error_code(r) == 0);
+  }
+  json::value call(std::string_view method, json::object params) { return client.call(method, std::move(params)); }
+  json::object ok(std::string_view method, json::object params) {
+    const auto r = call(method, std::move(params));
+    INFO(json::serialize(r));
+    REQUIRE(error_code(r) == 0);
+    return r.at("result").as_object();
+  }
+  // Follows a session: the events it replays come first, then live ones (duplicates dropped by seq).
+  json::object attach(const std::string& id, std::int64_t since = 0) {
+    auto r = ok("attach", {{"session_id", id}, {"since_seq", since}});
+    for (const auto& e : r.at("events").as_array()) replay.push_back(e.as_object());
+    return r;
+  }
+  // The next session event of `kind` (earlier ones are kept in `seen`), failing on `finished`
+  // unless that is what is awaited.
+  json::object next(std::string_view kind, std::chrono::seconds timeout = std::chrono::seconds(180)) {
+    for (;;) {
+      json::object e;
+      if (!replay.empty()) {
+        e = replay.front();
+        replay.erase(replay.begin());
+      } else {
+        auto msg = client.read(timeout);
+        REQUIRE(msg);
+        const auto& o = msg->as_object();
+        if (!o.contains("method") || o.at("method") != "session.event") continue;
+        e = o.at("params").as_object();
+      }
+      if (e.at("seq").as_int64() <= last_seq) continue;
+      last_seq = e.at("seq").as_int64();
+      seen.push_back(e);
+      if (e.at("kind").as_string() == kind) return e;
+      if (e.at("kind") == "finished") FAIL("the session finished early: " << json::serialize(e));
+    }
+  }
+  std::vector<json::object> seen;
+  std::vector<json::object> replay;
+  std::int64_t last_seq = 0;
+};
+
+// A project folder with the example sales file, and a gdpd.
+struct Project {
+  TempDir dir;
+  fs::path project = fs::path(dir.path()) / "project";
+  fs::path input = project / "sales.csv";
+  std::optional<DaemonProcess> daemon;
+  explicit Project(std::vector<std::string> flags = {}) : flags_(std::move(flags)) {
+    fs::create_directories(project);
+    fs::copy_file(fs::path(GDP_SOURCE_DIR) / "examples" / "sales.csv", input);
+    start();
+  }
+  void start() { daemon.emplace(GDPD_BIN, dir, flags_); }
+  void kill9() { daemon->stop(SIGKILL); }
+  const std::string& socket() const { return daemon->socket(); }
+  std::string submit(Terminal& t) {
+    const auto r = t.ok("submit", {{"source", {{"path", input.string()}}}, {"project", project.string()}});
+    return std::string(r.at("session").at("session_id").as_string());
+  }
+  std::vector<std::string> flags_;
+};
+
+json::object status_of(Terminal& t, const std::string& id) {
+  return t.ok("status", {{"session_id", id}}).at("session").as_object();
+}
+
+std::int64_t step_of(const json::object& event) {
+  return event.at("step").as_int64();
+}
+
+// The session's last event number so far.
+std::int64_t last_seq(Terminal& t, const std::string& id) {
+  const auto events = t.ok("log", {{"session_id", id}}).at("events").as_array();
+  return events.empty() ? 0 : events.back().at("seq").as_int64();
+}
+
+// How many times a step started, over a session's whole log.
+std::size_t starts_of(Terminal& t, const std::string& id, std::int64_t step) {
+  std::size_t n = 0;
+  for (const auto& e : t.ok("log", {{"session_id", id}}).at("events").as_array()) {
+    if (e.at("kind") == "step_started" && e.at("step") == step) ++n;
+  }
+  return n;
+}
+
+const char* kSlowScript = "import time\ntime.sleep(6)\nprint('slow step done')\n";
+
+}  // namespace
+
+TEST_CASE("two terminals on one session: one approves, the other denies, both see who decided",
+          "[e2e][docker][session]") {
+  Project p;
+  Terminal follower(p.socket(), "pts/1");
+  Terminal other(p.socket(), "pts/2");
+  const auto id = p.submit(follower);
+  const auto attached = follower.attach(id);
+  CHECK(attached.at("session").at("live") == true);
+
+  // Step 1: the other terminal approves; the follower sees it, with who.
+  auto pending = follower.next("approval_needed");
+  CHECK(step_of(pending) == 1);
+  const auto& shown = pending.at("pending").at("script").as_object();
+  CHECK(!shown.at("content").as_string().empty());
+  CHECK(!shown.at("description").as_string().empty());
+  const auto decision = other.ok("approve", {{"session_id", id}, {"step", 1}});
+  CHECK(decision.at("decision").at("by").at("tty") == "pts/2");
+  const auto decided = follower.next("decided");
+  CHECK(decided.at("decision").at("by").at("tty") == "pts/2");
+  CHECK(decided.at("decision").at("by").at("pid") == getpid());
+  // Answering twice: the first answer counts.
+  CHECK(error_code(follower.call("approve", {{"session_id", id}, {"step", 1}})) == kApprovalConflict);
+  CHECK(error_code(follower.call("deny", {{"session_id", id}, {"step", 1}})) == kApprovalConflict);
+  follower.next("step_finished");
+
+  // Step 2: denied with a reason; the session goes on without it.
+  pending = follower.next("approval_needed");
+  CHECK(step_of(pending) == 2);
+  // A stale step number or version gets a clear refusal.
+  CHECK(error_code(other.call("approve", {{"session_id", id}, {"step", 7}})) == kInvalidState);
+  CHECK(error_code(other.call("approve", {{"session_id", id}, {"step", 2}, {"version", 5}})) == kInvalidState);
+  follower.ok("deny", {{"session_id", id}, {"step", 2}, {"reason", "keep the raw values"}});
+  const auto denied = other.ok("status", {{"session_id", id}}).at("session").as_object();
+  CHECK(denied.at("steps").as_array().at(1).at("state") == "denied");
+  CHECK(follower.next("decided").at("decision").at("reason") == "keep the raw values");
+
+  // Step 3 (the summary) still comes, and the session completes.
+  pending = follower.next("approval_needed");
+  CHECK(step_of(pending) == 3);
+  const auto status = status_of(other, id);
+  REQUIRE(status.contains("pending"));
+  CHECK(status.at("pending").at("step") == 3);
+  other.ok("approve", {{"session_id", id}});
+  const auto finished = follower.next("finished");
+  CHECK(finished.at("status") == "completed");
+
+  const auto view = status_of(other, id);
+  CHECK(view.at("status") == "completed");
+  const fs::path results(std::string(view.at("results_directory").as_string()));
+  CHECK(fs::exists(results / "processing_summary.json"));
+  CHECK(fs::exists(results / "01_profile.py"));
+  CHECK_FALSE(fs::exists(results / "02_clean.py"));  // denied: it never ran
+  std::ifstream log(results / "execution_log.txt");
+  const std::string text{std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>()};
+  CHECK(text.find("keep the raw values") != std::string::npos);
+  // The store has every decision, with who gave it.
+  const auto shown2 = other.ok("show", {{"session_id", id}, {"step", 2}});
+  REQUIRE(shown2.at("decisions").as_array().size() == 1);
+  CHECK(shown2.at("decisions").at(0).at("by").at("tty") == "pts/1");
+}
+
+TEST_CASE("an edit that breaks the syntax cannot run; the fixed edit is shown again and runs",
+          "[e2e][docker][session]") {
+  Project p;
+  Terminal t(p.socket(), "pts/3");
+  Terminal editor(p.socket(), "pts/4");
+  const auto id = p.submit(t);
+  t.attach(id);
+  t.next("approval_needed");
+
+  const auto broken = editor.ok("edit", {{"session_id", id}, {"step", 1}, {"content", "print('half\nx = (\n"}});
+  CHECK(broken.at("validation").at("is_valid") == false);
+  const auto& errors = broken.at("validation").at("syntax_errors").as_array();
+  REQUIRE_FALSE(errors.empty());
+  CHECK(std::string(errors.at(0).as_string()).find("line") != std::string::npos);
+  const auto shown_broken = t.next("approval_needed");
+  CHECK(shown_broken.at("pending").at("version") == 2);
+  CHECK(shown_broken.at("pending").at("validation").at("is_valid") == false);
+  CHECK(error_code(editor.call("approve", {{"session_id", id}, {"step", 1}})) == kInvalidState);
+
+  const auto fixed =
+      editor.ok("edit", {{"session_id", id}, {"step", 1}, {"content", "print('edited by hand')\n"}});
+  CHECK(fixed.at("validation").at("is_valid") == true);
+  CHECK(fixed.at("version") == 3);
+  CHECK(t.next("approval_needed").at("pending").at("script").at("content") == "print('edited by hand')\n");
+  // Approving what one saw before the edit is refused: it is not what would run.
+  CHECK(error_code(editor.call("approve", {{"session_id", id}, {"step", 1}, {"version", 2}})) == kInvalidState);
+  editor.ok("approve", {{"session_id", id}, {"step", 1}, {"version", 3}});
+  const auto ran = t.next("step_finished");
+  CHECK(ran.at("result").at("success") == true);
+  CHECK(std::string(ran.at("result").at("output_data").as_string()).find("edited by hand") != std::string::npos);
+
+  const auto versions = editor.ok("show", {{"session_id", id}, {"step", 1}}).at("versions").as_array();
+  REQUIRE(versions.size() == 3);
+  CHECK(versions.at(1).at("origin") == "edit");
+  CHECK(versions.at(1).at("validation").at("is_valid") == false);
+
+  const auto cancelled = editor.ok("cancel", {{"session_id", id}});
+  CHECK(cancelled.at("status") == "cancelled");
+  CHECK(cancelled.at("live") == false);
+}
+
+TEST_CASE("gdpd killed while a step waits, while it runs and after it finished: resume loses nothing",
+          "[e2e][docker][session]") {
+  Project p;
+  std::string id;
+  {
+    Terminal t(p.socket(), "pts/5");
+    id = p.submit(t);
+    t.attach(id);
+    t.next("approval_needed");
+  }
+  // 1. Killed while step 1 waits for approval.
+  p.kill9();
+  p.start();
+  {
+    Terminal t(p.socket(), "pts/5");
+    const auto left = status_of(t, id);
+    CHECK(left.at("status") == "abandoned");
+    CHECK(left.at("live") == false);
+    CHECK(error_code(t.call("approve", {{"session_id", id}})) == kInvalidState);  // resume it first
+    const auto before = last_seq(t, id);
+    const auto resumed = t.ok("resume", {{"session_id", id}});
+    CHECK(resumed.at("status") == "active");
+    t.attach(id, before);
+    const auto again = t.next("approval_needed");
+    CHECK(step_of(again) == 1);
+    CHECK(again.at("pending").at("version") == 1);  // the same version: the planner was not asked again
+    // 2. Killed while the approved step runs.
+    t.ok("edit", {{"session_id", id}, {"step", 1}, {"content", kSlowScript}});
+    t.next("approval_needed");
+    t.ok("approve", {{"session_id", id}, {"step", 1}});
+    t.next("step_started");
+  }
+  p.kill9();
+  p.start();
+  {
+    Terminal t(p.socket(), "pts/5");
+    CHECK(status_of(t, id).at("status") == "abandoned");
+    const auto before = last_seq(t, id);
+    t.ok("resume", {{"session_id", id}});
+    t.attach(id, before);
+    // The approval stands: the step runs again without asking.
+    const auto finished = t.next("step_finished");
+    CHECK(step_of(finished) == 1);
+    CHECK(finished.at("result").at("success") == true);
+    for (const auto& e : t.seen) CHECK(!(e.at("kind") == "approval_needed" && e.at("step") == 1));
+    t.next("approval_needed");  // step 2
+  }
+  // 3. Killed after step 1 finished, step 2 waiting.
+  p.kill9();
+  p.start();
+  {
+    Terminal t(p.socket(), "pts/5");
+    const auto before = last_seq(t, id);
+    t.ok("resume", {{"session_id", id}});
+    t.attach(id, before);
+    CHECK(step_of(t.next("approval_needed")) == 2);
+    t.ok("deny", {{"session_id", id}});
+    CHECK(step_of(t.next("approval_needed")) == 3);
+    t.ok("deny", {{"session_id", id}});
+    CHECK(t.next("finished").at("status") == "completed");
+    CHECK(starts_of(t, id, 1) == 2);  // once before the kill during its run, once after; never after it finished
+    const auto decisions = t.ok("show", {{"session_id", id}, {"step", 1}}).at("decisions").as_array();
+    std::size_t approvals = 0;
+    for (const auto& d : decisions) if (d.at("decision") == "approve") ++approvals;
+    CHECK(approvals == 1);
+  }
+}
+
+TEST_CASE("a changed input stops the session before the next step runs", "[e2e][docker][session]") {
+  Project p;
+  Terminal t(p.socket(), "pts/6");
+  const auto id = p.submit(t);
+  t.attach(id);
+  t.next("approval_needed");
+  std::ofstream(p.input, std::ios::app) << "999,2026-01-01,Someone,x@example.com,North,Widget,1,1.0,0,shipped\n";
+  t.ok("approve", {{"session_id", id}});
+  const auto finished = t.next("finished");
+  CHECK(finished.at("status") == "failed");
+  const auto view = status_of(t, id);
+  CHECK(std::string(view.at("failure").as_string()).find("changed since the session started") != std::string::npos);
+  CHECK(view.at("steps").at(0).as_object().contains("result") == true);
+  CHECK(view.at("steps").at(0).at("result").is_null());  // nothing ran on the changed file
+  // And it cannot be resumed on the changed file.
+  CHECK(error_code(t.call("resume", {{"session_id", id}})) == kInputFile);
+}
+
+TEST_CASE("with one container slot, a second session's step shows queued until the first is done",
+          "[e2e][docker][session]") {
+  Project p({"--max-concurrent-containers", "1"});
+  Terminal a(p.socket(), "pts/7");
+  Terminal b(p.socket(), "pts/8");
+  const auto first = p.submit(a);
+  const auto second = p.submit(b);
+  a.attach(first);
+  b.attach(second);
+  a.next("approval_needed");
+  b.next("approval_needed");
+  a.ok("edit", {{"session_id", first}, {"step", 1}, {"content", kSlowScript}});
+  a.next("approval_needed");
+  a.ok("approve", {{"session_id", first}});
+  a.next("step_started");
+  b.ok("approve", {{"session_id", second}});
+  const auto queued = b.next("step_queued");
+  CHECK(queued.at("phase") == "queued");
+  CHECK(status_of(b, second).at("phase") == "queued");
+  a.next("step_finished");
+  CHECK(b.next("step_finished").at("result").at("success") == true);
+  for (const auto& id : {first, second}) a.ok("cancel", {{"session_id", id}});
+}
+
+TEST_CASE("cleanup --older-than removes abandoned sessions and their files, nothing else",
+          "[e2e][docker][session]") {
+  Project p;
+  std::string abandoned;
+  std::string finished;
+  {
+    Terminal t(p.socket(), "pts/9");
+    finished = p.submit(t);
+    t.ok("cancel", {{"session_id", finished}});
+    abandoned = p.submit(t);
+  }
+  p.kill9();
+  p.start();
+  Terminal t(p.socket(), "pts/9");
+  const auto folder = p.project / ".gemini-processor" / "sessions" / abandoned;
+  REQUIRE(fs::exists(folder));
+  // Too young: nothing goes.
+  auto r = t.ok("cleanup", {{"older_than_seconds", 3600.0}});
+  CHECK(r.at("removed_sessions").as_array().empty());
+  r = t.ok("cleanup", {{"older_than_seconds", 0.0}});
+  REQUIRE(r.at("removed_sessions").as_array().size() == 1);
+  CHECK(r.at("removed_sessions").at(0).as_string() == abandoned);
+  CHECK_FALSE(fs::exists(folder));
+  CHECK(status_of(t, finished).at("status") == "cancelled");
+  std::set<std::string> listed;
+  for (const auto& s : t.ok("status", {}).at("sessions").as_array()) listed.emplace(s.at("session_id").as_string());
+  CHECK(listed.count(abandoned) == 0);
+  CHECK(listed.count(finished) == 1);
+}
