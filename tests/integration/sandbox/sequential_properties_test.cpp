@@ -251,7 +251,11 @@ struct SequentialSession {
   SequentialSession() {
     files = step.files;
     files.script = step.dir.path() / "scripts";
-    warm.emplace(engine(), small_caps(), files, step.labels);
+    // The small caps, but a step's time is not what this property is about: a generous timeout
+    // keeps a machine under load from failing a case that ran in the right order.
+    ResourceConfig caps = small_caps();
+    caps.timeout = std::chrono::seconds(60);
+    warm.emplace(engine(), caps, files, step.labels);
     warm->start();
   }
   ~SequentialSession() {
