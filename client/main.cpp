@@ -22,6 +22,7 @@ std::vector<Command> all_commands() {
   for (const auto& c : ingest_commands()) commands.push_back(c);
   for (const auto& c : planner_commands()) commands.push_back(c);
   for (const auto& c : sandbox_commands()) commands.push_back(c);
+  for (const auto& c : session_commands()) commands.push_back(c);
   for (const auto& c : key_commands()) commands.push_back(c);
   return commands;
 }
