@@ -49,9 +49,11 @@ po::options_description session_options() {
   return opts;
 }
 
-po::options_description follow_options() {
+// submit and resume may also --detach: start, and follow later (or never).
+po::options_description follow_options(bool may_detach) {
   auto opts = session_options();
-  opts.add_options()("confirm-restricted", "")("quiet", "")("verbose", "")("detach", "");
+  opts.add_options()("confirm-restricted", "")("quiet", "")("verbose", "");
+  if (may_detach) opts.add_options()("detach", "");
   return opts;
 }
 
@@ -73,6 +75,18 @@ std::optional<T> optional_value(const po::variables_map& vm, const char* name) {
   return vm[name].as<T>();
 }
 
+// The result as the one JSON document under --json, else as `human` prints it.
+template <class Result, class Print>
+int print_result(const GlobalOptions& g, const Result& result, Print human) {
+  if (g.out.json) {
+    g.out.document(wire::to_json(result));
+  } else {
+    human(result);
+    std::cout << std::flush;
+  }
+  return kOk;
+}
+
 int follow_options_into(const GlobalOptions& g, const po::variables_map& vm, FollowOptions& o) {
   o.project = project_option(vm);
   o.quiet = vm.count("quiet") != 0;
@@ -83,7 +97,7 @@ int follow_options_into(const GlobalOptions& g, const po::variables_map& vm, Fol
 }
 
 int submit(const GlobalOptions& g, const std::vector<std::string>& args) {
-  auto opts = follow_options();
+  auto opts = follow_options(true);
   opts.add_options()("output", po::value<std::string>());
   // The file and its sampling options are gdp plan's; the rest are the session's.
   po::variables_map vm;
@@ -132,12 +146,20 @@ int submit(const GlobalOptions& g, const std::vector<std::string>& args) {
   return follow_session(g, conn, id, follow, {{"submit", wire::to_json(result)}});
 }
 
+// SESSION and the options of a command that follows it.
+int parse_follow(const GlobalOptions& g, const char* command, const std::vector<std::string>& args,
+                 bool may_detach, po::variables_map& vm, std::string& id, FollowOptions& follow) {
+  if (const int code = parse_session(g, command, args, follow_options(may_detach), vm, id); code != kOk) {
+    return code;
+  }
+  return follow_options_into(g, vm, follow);
+}
+
 int attach(const GlobalOptions& g, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::string id;
   FollowOptions follow;
-  if (const int code = parse_session(g, "attach", args, follow_options(), vm, id); code != kOk) return code;
-  if (const int code = follow_options_into(g, vm, follow); code != kOk) return code;
+  if (const int code = parse_follow(g, "attach", args, false, vm, id, follow); code != kOk) return code;
   DaemonConnection conn(g.socket_path, g.timeout);
   return follow_session(g, conn, id, follow);
 }
@@ -146,8 +168,7 @@ int resume(const GlobalOptions& g, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::string id;
   FollowOptions follow;
-  if (const int code = parse_session(g, "resume", args, follow_options(), vm, id); code != kOk) return code;
-  if (const int code = follow_options_into(g, vm, follow); code != kOk) return code;
+  if (const int code = parse_follow(g, "resume", args, true, vm, id, follow); code != kOk) return code;
   DaemonConnection conn(g.socket_path, g.timeout);
   proto::ResumeParams params{id, follow.project, std::nullopt};
   proto::SessionView resumed;
@@ -166,19 +187,17 @@ int resume(const GlobalOptions& g, const std::vector<std::string>& args) {
   return follow_session(g, conn, id, follow, {{"resume", wire::to_json(resumed)}});
 }
 
-// A session's waiting step, or a usage error when none waits (or not the one asked for).
+// The step a session waits on, if any.
 std::optional<proto::PendingApproval> waiting_step(DaemonConnection& conn, const proto::SessionRef& ref) {
   proto::StatusParams params{ref.session_id, ref.project};
   auto s = conn.call<proto::Status>(params).session;
   return s ? s->pending : std::nullopt;
 }
 
-void print_decision(const GlobalOptions& g, const proto::DecisionResult& r) {
-  if (g.out.json) {
-    g.out.document(wire::to_json(r));
-  } else {
-    std::cout << "You " << view::decision_line(r.decision) << "\n";
-  }
+int print_decision(const GlobalOptions& g, const proto::DecisionResult& r) {
+  return print_result(g, r, [](const proto::DecisionResult& d) {
+    std::cout << "You " << view::decision_line(d.decision) << "\n";
+  });
 }
 
 int approve(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -195,8 +214,7 @@ int approve(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (vm.count("confirm-restricted")) params.confirm_restricted = true;
   DaemonConnection conn(g.socket_path, g.timeout);
   try {
-    print_decision(g, conn.call<proto::Approve>(params));
-    return kOk;
+    return print_decision(g, conn.call<proto::Approve>(params));
   } catch (const RpcError& e) {
     // A restricted script needs a second, explicit yes: asked here when a person is at the terminal.
     if (e.code() != ErrorCode::InvalidState || params.confirm_restricted || g.out.json) throw;
@@ -214,8 +232,7 @@ int approve(const GlobalOptions& g, const std::vector<std::string>& args) {
       return kDaemonError;
     }
     params.confirm_restricted = true;
-    print_decision(g, conn.call<proto::Approve>(params));
-    return kOk;
+    return print_decision(g, conn.call<proto::Approve>(params));
   }
 }
 
@@ -231,8 +248,7 @@ int deny(const GlobalOptions& g, const std::vector<std::string>& args) {
   params.version = optional_value<std::int64_t>(vm, "version");
   params.reason = optional_value<std::string>(vm, "reason");
   DaemonConnection conn(g.socket_path, g.timeout);
-  print_decision(g, conn.call<proto::Deny>(params));
-  return kOk;
+  return print_decision(g, conn.call<proto::Deny>(params));
 }
 
 int edit(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -275,54 +291,38 @@ int show(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (vm.count("analysis")) params.analysis = true;
   if (vm.count("sent")) params.sent = true;
   DaemonConnection conn(g.socket_path, g.timeout);
-  const auto result = conn.call<proto::Show>(params);
-  if (g.out.json) {
-    g.out.document(wire::to_json(result));
-    return kOk;
+  return print_result(g, conn.call<proto::Show>(params), [&](const proto::ShowResult& r) {
+    view::session(std::cout, r.session);
+    if (params.step) view::step_versions(std::cout, r.versions, r.decisions);
+    if (r.analysis) view::analysis(std::cout, *r.analysis);
+    if (r.snapshot) view::snapshot_shape(std::cout, *r.snapshot);
+    if (params.sent) view::sent_requests(std::cout, r.sent);
+  });
+}
+
+// gdp log and gdp cancel: SESSION [--project DIR], one call, its result printed.
+template <class Method, class Print>
+int session_call(const GlobalOptions& g, const char* command, const std::vector<std::string>& args,
+                 Print human) {
+  po::variables_map vm;
+  proto::SessionRef ref;
+  if (const int code = parse_session(g, command, args, session_options(), vm, ref.session_id); code != kOk) {
+    return code;
   }
-  view::session(std::cout, result.session);
-  if (params.step) view::step_versions(std::cout, result.versions, result.decisions);
-  if (result.analysis) view::analysis(std::cout, *result.analysis);
-  if (result.snapshot) view::snapshot_shape(std::cout, *result.snapshot);
-  if (params.sent) view::sent_requests(std::cout, result.sent);
-  std::cout << std::flush;
-  return kOk;
+  ref.project = project_option(vm);
+  DaemonConnection conn(g.socket_path, g.timeout);
+  return print_result(g, conn.call<Method>(ref), human);
 }
 
 int log(const GlobalOptions& g, const std::vector<std::string>& args) {
-  po::variables_map vm;
-  proto::SessionRef ref;
-  if (const int code = parse_session(g, "log", args, session_options(), vm, ref.session_id); code != kOk) {
-    return code;
-  }
-  ref.project = project_option(vm);
-  DaemonConnection conn(g.socket_path, g.timeout);
-  const auto result = conn.call<proto::Log>(ref);
-  if (g.out.json) {
-    g.out.document(wire::to_json(result));
-    return kOk;
-  }
-  for (const auto& e : result.events) std::cout << view::event_line(e, true) << "\n";
-  std::cout << std::flush;
-  return kOk;
+  return session_call<proto::Log>(g, "log", args, [](const proto::LogResult& r) {
+    for (const auto& e : r.events) std::cout << view::event_line(e, true) << "\n";
+  });
 }
 
 int cancel(const GlobalOptions& g, const std::vector<std::string>& args) {
-  po::variables_map vm;
-  proto::SessionRef ref;
-  if (const int code = parse_session(g, "cancel", args, session_options(), vm, ref.session_id); code != kOk) {
-    return code;
-  }
-  ref.project = project_option(vm);
-  DaemonConnection conn(g.socket_path, g.timeout);
-  const auto result = conn.call<proto::Cancel>(ref);
-  if (g.out.json) {
-    g.out.document(wire::to_json(result));
-  } else {
-    view::session(std::cout, result);
-    std::cout << std::flush;
-  }
-  return kOk;
+  return session_call<proto::Cancel>(g, "cancel", args,
+                                     [](const proto::SessionView& s) { view::session(std::cout, s); });
 }
 
 const Command kCommands[] = {

@@ -163,7 +163,7 @@ std::string result_line(std::int64_t step, const proto::ExecutionResult& r) {
 
 std::string event_line(const proto::SessionEvent& e, bool full_time) {
   std::ostringstream out;
-  out << (full_time ? e.at : clock_time(e.at)) << "  " << std::left << std::setw(17) << name_of(e.phase);
+  out << (full_time ? e.at : clock_time(e.at)) << "  " << std::left << std::setw(18) << name_of(e.phase);
   if (e.step) out << "step " << *e.step << "  ";
   using K = proto::SessionEventKind;
   if (e.kind == K::decided && e.decision) {
@@ -235,7 +235,8 @@ void session(std::ostream& os, const proto::SessionView& s) {
   if (s.results_directory) os << "  results  " << visible(*s.results_directory) << "\n";
   if (s.pending) {
     os << "\nWaiting for approval: step " << s.pending->step << " (version " << s.pending->version << "), "
-       << visible(s.pending->script.script_id) << ": " << visible(s.pending->script.description) << "\n";
+       << visible(s.pending->script.script_id) << ": "
+       << visible(s.pending->script.description.substr(0, s.pending->script.description.find('\n'))) << "\n";
   }
   os << "\n";
   steps(os, s.steps);
