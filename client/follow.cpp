@@ -383,7 +383,7 @@ class Follower {
 
   void more() {
     try {
-      proto::ShowParams params{id_, o_.project, waiting_->step, std::nullopt, std::nullopt};
+      proto::ShowParams params{id_, o_.project, waiting_->step, true, std::nullopt};
       const auto shown = conn_.call<proto::Show>(params);
       view::step_versions(std::cout, shown.versions, shown.decisions);
       if (shown.analysis) view::analysis(std::cout, *shown.analysis);
