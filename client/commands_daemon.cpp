@@ -1,12 +1,16 @@
 // ping, version, status: questions about the daemon.
 #include "client/commands.h"
 #include "client/rpc_client.h"
+#include "client/session_view.h"
 #include "gdp/version.h"
+
+#include <boost/program_options.hpp>
 
 #include <cmath>
 #include <iostream>
 
 namespace gdp::client {
+namespace po = boost::program_options;
 
 bool stray_arguments(const GlobalOptions& g, const std::vector<std::string>& args, int& code) {
   if (args.empty()) return false;
@@ -70,11 +74,26 @@ int version(const GlobalOptions& g, const std::vector<std::string>& args) {
 }
 
 int status(const GlobalOptions& g, const std::vector<std::string>& args) {
-  if (int code = 0; stray_arguments(g, args, code)) return code;
+  po::options_description opts;
+  opts.add_options()("project", po::value<std::string>());
+  po::variables_map vm;
+  if (const int code = parse_options(g, "status", args, opts, "session", vm); code != kOk) return code;
+  proto::StatusParams params;
+  if (vm.count("session")) params.session_id = vm["session"].as<std::string>();
+  params.project = project_option(vm);
   DaemonConnection conn(g.socket_path, g.timeout);
-  const auto result = conn.call<proto::Status>({});
+  const auto result = conn.call<proto::Status>(params);
   if (g.out.json) {
     g.out.document(wire::to_json(result));
+    return kOk;
+  }
+  if (params.session_id) {
+    if (!result.session) {
+      return g.out.error(
+          kProtocol, "gdpd did not describe session " + *params.session_id + "; is it older than this gdp?");
+    }
+    view::session(std::cout, *result.session);
+    std::cout << std::flush;
     return kOk;
   }
   const auto& d = result.daemon;
@@ -85,12 +104,11 @@ int status(const GlobalOptions& g, const std::vector<std::string>& args) {
     std::cout << "No sessions.\n";
     return kOk;
   }
-  std::cout << "\nSESSION                    STATUS     STEPS  INPUT\n";
+  std::cout << "\nSESSION                    STATUS      STEPS  PROJECT\n";
   for (const auto& s : result.sessions) {
-    std::string state = boost::describe::enum_to_string(s.status, "?");
-    if (s.pending_approval) state += "*";
-    std::printf("%-26s %-10s %5lld  %s\n", s.session_id.c_str(), state.c_str(),
-                static_cast<long long>(s.steps_done), s.input_file.c_str());
+    std::printf("%-26s %-10s %6lld  %s%s\n", s.session_id.c_str(),
+                boost::describe::enum_to_string(s.status, "?"), static_cast<long long>(s.steps_done),
+                view::visible(s.project).c_str(), s.pending_approval ? "  (waiting for approval)" : "");
   }
   std::cout << std::flush;
   return kOk;
@@ -99,7 +117,8 @@ int status(const GlobalOptions& g, const std::vector<std::string>& args) {
 const Command kCommands[] = {
     {"ping", "check that gdpd answers", "ping", "gdp ping", ping},
     {"version", "print gdp's, gdpd's and the protocol's versions", "version", "gdp --json version", version},
-    {"status", "show the daemon and its sessions", "status", "gdp status", status},
+    {"status", "show the daemon and its sessions, or one session in full", "status [SESSION] [--project DIR]",
+     "gdp status", status},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // in full with its plain-language description.
 #include "client/commands.h"
 #include "client/rpc_client.h"
+#include "client/session_view.h"
 #include "client/source.h"
 
 #include <strings.h>
@@ -12,55 +13,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <sstream>
 
 namespace gdp::client {
 namespace {
 
-void print_list(const char* title, const std::vector<std::string>& items) {
-  if (items.empty()) return;
-  std::cout << "\n" << title << "\n";
-  for (const auto& item : items) std::cout << "  - " << item << "\n";
-}
-
-void print_analysis(const proto::DataAnalysis& a) {
-  std::cout << "\nANALYSIS (complexity " << boost::describe::enum_to_string(a.estimated_complexity, "?")
-            << (a.sensitive_data_detected ? ", personal data detected and masked" : "") << ")\n";
-  print_list("Data quality", a.data_quality_issues);
-  if (!a.column_insights.empty()) {
-    std::cout << "\nColumns\n";
-    std::size_t w = 6;
-    for (const auto& [name, _] : a.column_insights) w = std::max(w, std::min<std::size_t>(width(name), 24));
-    for (const auto& [name, insight] : a.column_insights) {
-      std::cout << "  " << fit(name, w) << "  " << insight << "\n";
-    }
-  }
-  print_list("Suggested operations", a.suggested_operations);
-  print_list("Recommendations", a.processing_recommendations);
-}
-
-// The whole script with line numbers: a person approves exactly what they read.
 void print_script(const proto::ProcessingScript& s) {
-  std::cout << "\nFIRST PROPOSED STEP: " << s.script_id << "\n\n" << s.description << "\n\n";
-  std::istringstream lines(s.content);
-  int n = 0;
-  for (std::string line; std::getline(lines, line);) std::printf("%4d  %s\n", ++n, line.c_str());
+  std::cout << "\nFIRST PROPOSED STEP: " << view::visible(s.script_id) << "\n\n"
+            << view::visible(s.description, true) << "\n\n";
+  view::script_lines(std::cout, s.content);
   std::cout << "\n";
-  auto join = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
-    return out.empty() ? std::string("none") : out;
-  };
-  std::cout << "Reads: " << join(s.input_files) << "\nWrites: " << join(s.output_files)
-            << "\nPackages to install: " << join(s.required_packages)
-            << "\nEstimated run time: " << s.estimated_runtime << " s\n";
+  view::script_facts(std::cout, s);
 }
 
 int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
   proto::PlanParams params;
   if (const int code = parse_source(g, "plan", args, params.source); code != kOk) return code;
-  // The key goes to gdpd for this one request (never on a command line, never to a file).
-  if (const char* key = std::getenv("GEMINI_API_KEY"); key != nullptr && *key != '\0') params.api_key = key;
+  const ForwardedKey key(params.api_key);
 
   DaemonConnection conn(g.socket_path, std::max(g.timeout, kReadTimeout));
   // A wait for the rate limit or a backoff is shown as it begins; on a terminal it counts down.
@@ -98,14 +66,7 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
   conn.on_tick = [&] {
     if (counting) draw();
   };
-  proto::PlanResult result;
-  try {
-    result = call_reading(g, params.source, [&] { return conn.call<proto::Plan>(params); });
-  } catch (...) {
-    if (params.api_key) explicit_bzero(params.api_key->data(), params.api_key->size());
-    throw;
-  }
-  if (params.api_key) explicit_bzero(params.api_key->data(), params.api_key->size());
+  const auto result = call_reading(g, params.source, [&] { return conn.call<proto::Plan>(params); });
   if (counting) std::fputc('\n', stderr);  // the answer came before the countdown ended
 
   if (!result.sanitized) warn_unmasked();
@@ -118,7 +79,7 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
   std::cout << snap.source.path << ": " << snap.total_rows << " rows, " << snap.columns.size() << " columns\n"
             << "Planner: " << result.note << "\n";
   print_masked(snap);
-  print_analysis(result.analysis);
+  view::analysis(std::cout, result.analysis);
   if (result.script) {
     print_script(*result.script);
   } else {
@@ -136,6 +97,14 @@ const Command kCommands[] = {
 };
 
 }  // namespace
+
+ForwardedKey::ForwardedKey(std::optional<std::string>& slot) : slot_(slot) {
+  if (const char* key = std::getenv("GEMINI_API_KEY"); key != nullptr && *key != '\0') slot_ = key;
+}
+
+ForwardedKey::~ForwardedKey() {
+  if (slot_) explicit_bzero(slot_->data(), slot_->size());
+}
 
 std::span<const Command> planner_commands() {
   return kCommands;

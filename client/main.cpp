@@ -22,8 +22,29 @@ std::vector<Command> all_commands() {
   for (const auto& c : ingest_commands()) commands.push_back(c);
   for (const auto& c : planner_commands()) commands.push_back(c);
   for (const auto& c : sandbox_commands()) commands.push_back(c);
+  for (const auto& c : session_commands()) commands.push_back(c);
   for (const auto& c : key_commands()) commands.push_back(c);
   return commands;
+}
+
+// After the command, --version is the command's own (gdp approve SESSION --version 2, the version of
+// a script) and not gdp's: hidden from the global parser as a positional word, restored after.
+constexpr std::string_view kShieldedVersion = "\x1fversion";
+
+std::vector<std::string> shield_command_version(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool after_command = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (after_command && (a == "--version" || a.starts_with("--version="))) {
+      args[i] = std::string(kShieldedVersion) + a.substr(9);
+    } else if (a == "--socket" || a == "--timeout") {
+      ++i;  // its value is not the command
+    } else if (!a.starts_with("-")) {
+      after_command = true;
+    }
+  }
+  return args;
 }
 
 void print_help(const po::options_description& global, const std::vector<Command>& commands) {
@@ -65,10 +86,16 @@ int main(int argc, char** argv) {
   // options) is kept in order for the command to parse.
   std::vector<std::string> rest;
   try {
-    auto parsed = po::command_line_parser(argc, argv).options(global).allow_unregistered().run();
+    auto parsed = po::command_line_parser(shield_command_version(argc, argv))
+                      .options(global)
+                      .allow_unregistered()
+                      .run();
     po::store(parsed, vm);
     po::notify(vm);
     rest = po::collect_unrecognized(parsed.options, po::include_positional);
+    for (auto& arg : rest) {
+      if (arg.starts_with(kShieldedVersion)) arg = "--version" + arg.substr(kShieldedVersion.size());
+    }
   } catch (const po::error& e) {
     return out.error(kUsage, std::string(e.what()) + "; run gdp --help for usage");
   }

@@ -70,47 +70,98 @@ std::vector<rpc::Message> DaemonConnection::take_notifications() {
   return std::exchange(notifications_, {});
 }
 
+std::optional<rpc::Message> DaemonConnection::pop_frame() {
+  if (frames_.empty()) return std::nullopt;
+  auto frame = std::move(frames_.front());
+  frames_.erase(frames_.begin());
+  auto parsed = rpc::parse_message(frame);
+  if (parsed.error) {
+    throw ClientError(kProtocol, std::string("gdpd sent a malformed message: ") + parsed.error->what());
+  }
+  return std::move(*parsed.message);
+}
+
+bool DaemonConnection::receive() {
+  char buf[64 * 1024];
+  for (;;) {
+    const auto n = recv(fd_, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    if (framer_.feed(std::string_view(buf, static_cast<std::size_t>(n)), frames_) != LineFramer::Status::ok) {
+      throw ClientError(kProtocol, "gdpd sent a message larger than " +
+                                       std::to_string(framer_.max_frame_bytes()) + " bytes");
+    }
+    return true;
+  }
+}
+
 rpc::Message DaemonConnection::read_message() {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + timeout_;
+  const auto deadline = timeout_ ? std::optional(Clock::now() + *timeout_) : std::nullopt;
   for (;;) {
-    if (!frames_.empty()) {
-      auto frame = std::move(frames_.front());
-      frames_.erase(frames_.begin());
-      auto parsed = rpc::parse_message(frame);
-      if (parsed.error) {
-        throw ClientError(kProtocol, std::string("gdpd sent a malformed message: ") + parsed.error->what());
-      }
-      return std::move(*parsed.message);
-    }
+    if (auto msg = pop_frame()) return std::move(*msg);
     pollfd pfd{fd_, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     // With a tick to give, wake at least once a second (a countdown on screen); else sleep it all.
-    const auto slice = on_tick ? std::min(left, std::chrono::milliseconds(1000)) : left;
-    const int ready = poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(0, slice.count())));
+    auto slice = std::chrono::milliseconds(-1);
+    if (deadline) slice = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+    if (on_tick && (slice.count() < 0 || slice > std::chrono::milliseconds(1000))) {
+      slice = std::chrono::milliseconds(1000);
+    }
+    const int ready =
+        poll(&pfd, 1, deadline || on_tick ? static_cast<int>(std::max<std::int64_t>(0, slice.count())) : -1);
     if (ready == 0) {
-      if (Clock::now() < deadline) {
-        on_tick();
+      if (!deadline || Clock::now() < *deadline) {
+        if (on_tick) on_tick();
         continue;
       }
-      throw ClientError(kNoDaemon, "gdpd did not answer within " + std::to_string(timeout_.count() / 1000) +
+      throw ClientError(kNoDaemon, "gdpd did not answer within " + std::to_string(timeout_->count() / 1000) +
                                        " s on " + path_ + "; is it stuck? (see its log)");
     }
     if (ready < 0) {
       if (errno == EINTR) continue;
       throw ClientError(kNoDaemon, std::string("poll: ") + std::strerror(errno));
     }
-    char buf[64 * 1024];
-    const auto n = recv(fd_, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
+    if (!receive()) {
       throw ClientError(kNoDaemon, "gdpd closed the connection on " + path_ +
                                        " before answering (did it stop? see its log)");
     }
-    if (framer_.feed(std::string_view(buf, static_cast<std::size_t>(n)), frames_) != LineFramer::Status::ok) {
-      throw ClientError(kProtocol, "gdpd sent a message larger than " +
-                                       std::to_string(framer_.max_frame_bytes()) + " bytes");
+  }
+}
+
+DaemonConnection::Wake DaemonConnection::next_notification(std::optional<std::chrono::milliseconds> wait,
+                                                           int watch_fd, rpc::Message& out) {
+  using Clock = std::chrono::steady_clock;
+  if (!notifications_.empty()) {
+    out = std::move(notifications_.front());
+    notifications_.erase(notifications_.begin());
+    return Wake::notification;
+  }
+  const auto deadline = wait ? std::optional(Clock::now() + *wait) : std::nullopt;
+  for (;;) {
+    while (auto msg = pop_frame()) {
+      // A reply nobody waits for any more (its call gave up) is dropped; everything else is news.
+      if (msg->kind == rpc::Message::Kind::response) continue;
+      out = std::move(*msg);
+      return Wake::notification;
     }
+    pollfd pfds[2] = {{fd_, POLLIN, 0}, {watch_fd, POLLIN, 0}};
+    int ms = -1;
+    if (deadline) {
+      ms = static_cast<int>(std::max<std::int64_t>(
+          0, std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count()));
+    }
+    const int ready = poll(pfds, watch_fd >= 0 ? 2 : 1, ms);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      throw ClientError(kNoDaemon, std::string("poll: ") + std::strerror(errno));
+    }
+    if (ready == 0) return Wake::timeout;
+    // The daemon's news first: a "decided" event must drop a prompt before its answer is read.
+    if (pfds[0].revents != 0) {
+      if (!receive()) return Wake::closed;
+      continue;
+    }
+    if (watch_fd >= 0 && pfds[1].revents != 0) return Wake::watched_fd;
   }
 }
 

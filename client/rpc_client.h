@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,12 +60,25 @@ class DaemonConnection {
   // When set, called about once a second while a reply is awaited (to redraw a countdown).
   std::function<void()> on_tick;
 
+  // The reply timeout of later calls; nullopt waits for ever. The hello keeps the constructor's.
+  void set_reply_timeout(std::optional<std::chrono::milliseconds> timeout) { timeout_ = timeout; }
+
+  // For a client that follows a session: waits for the next notification (kept ones first) for at
+  // most `wait` (nullopt: no limit), and returns early when `watch_fd` (e.g. stdin; -1 for none)
+  // becomes readable. A closed connection is an answer, not an exception: following ends there.
+  enum class Wake { notification, watched_fd, timeout, closed };
+  Wake next_notification(std::optional<std::chrono::milliseconds> wait, int watch_fd, rpc::Message& out);
+  int fd() const { return fd_; }
+
  private:
   rpc::Message read_message();
+  std::optional<rpc::Message> pop_frame();
+  // One read from the socket into the framer; false when the daemon closed the connection.
+  bool receive();
 
   std::string path_;
   int fd_ = -1;
-  std::chrono::milliseconds timeout_;
+  std::optional<std::chrono::milliseconds> timeout_;
   LineFramer framer_;
   std::vector<std::string> frames_;  // complete frames not yet consumed
   std::vector<rpc::Message> notifications_;
