@@ -111,7 +111,8 @@ std::int64_t last_seq(Terminal& t, const std::string& id) {
 // How many times a step started, over a session's whole log.
 std::size_t starts_of(Terminal& t, const std::string& id, std::int64_t step) {
   std::size_t n = 0;
-  for (const auto& e : t.ok("log", {{"session_id", id}}).at("events").as_array()) {
+  const auto log = t.ok("log", {{"session_id", id}});
+  for (const auto& e : log.at("events").as_array()) {
     if (e.at("kind") == "step_started" && e.at("step") == step) ++n;
   }
   return n;
@@ -358,7 +359,8 @@ TEST_CASE("cleanup --older-than removes abandoned sessions and their files, noth
   CHECK_FALSE(fs::exists(folder));
   CHECK(status_of(t, finished).at("status") == "cancelled");
   std::set<std::string> listed;
-  for (const auto& s : t.ok("status", {}).at("sessions").as_array()) listed.emplace(s.at("session_id").as_string());
+  const auto status = t.ok("status", {});
+  for (const auto& s : status.at("sessions").as_array()) listed.emplace(s.at("session_id").as_string());
   CHECK(listed.count(abandoned) == 0);
   CHECK(listed.count(finished) == 1);
 }

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The session commands as a person uses them, with the real gdp and gdpd and the real Docker
+# Engine: one terminal (tmux, a real TTY) runs `gdp submit` and answers its prompts; a second
+# terminal answers with `gdp approve` / `gdp edit` / `gdp deny`; a third follows with `gdp attach`
+# (not a TTY). Then status, show, log and the results folder.
+# Usage: session_cli_test.sh GDPD GDP SOURCE_DIR
+set -euo pipefail
+gdpd=$1 gdp=$2 src=$3
+dir=$(mktemp -d)
+chmod 700 "$dir"
+tmux_session=gdp-session-$$
+cleanup() {
+  tmux kill-session -t "$tmux_session" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
+mkdir -p "$dir/project"
+cp "$src/examples/sales.csv" "$dir/project/"
+"$gdpd" --foreground --socket "$dir/s/gdpd.sock" --state-dir "$dir/state" 2>"$dir/gdpd.log" &
+pid=$!
+trap cleanup EXIT
+for _ in $(seq 100); do [ -S "$dir/s/gdpd.sock" ] && break; sleep 0.05; done
+g() { "$gdp" --socket "$dir/s/gdpd.sock" "$@"; }
+fail() { echo "FAIL: $*"; echo "--- gdpd log"; tail -20 "$dir/gdpd.log"; exit 1; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+screen_has() {  # text, seconds
+  for _ in $(seq $(( $2 * 10 ))); do
+    tmux capture-pane -p -S - -t "$tmux_session" | grep -qF -- "$1" && return 0
+    sleep 0.1
+  done
+  echo "FAIL: the terminal never showed: $1"; tmux capture-pane -p -S - -t "$tmux_session" | tail -40; exit 1
+}
+pending_step() {  # the step waiting for approval, or "None"
+  g --json status "$1" | json 'd["session"]["pending"] and d["session"]["pending"]["step"]'
+}
+wait_pending() {  # session, step
+  for _ in $(seq 600); do [ "$(pending_step "$1")" = "$2" ] && return 0; sleep 0.2; done
+  fail "step $2 of $1 never waited for approval"
+}
+
+# ---- terminal 1: gdp submit on a TTY, in the project folder -------------------------------------
+tmux new-session -d -s "$tmux_session" -x 160 -y 50 -c "$dir/project" \
+  "$gdp --socket $dir/s/gdpd.sock submit sales.csv; echo EXIT=\$?; sleep 60"
+screen_has "[a]pprove" 60
+screen_has "1  #" 1  # the script, with line numbers
+id=$(g --json status | json '[s["session_id"] for s in d["sessions"]][-1]')
+[ -n "$id" ] || fail "no session listed"
+echo "PASS: gdp submit shows the first script and asks, on a TTY (session $id)"
+
+# ---- terminal 3: a follower that is not a TTY -----------------------------------------------------
+g attach "$id" >"$dir/follow.out" 2>&1 </dev/null &
+follower=$!
+
+# Step 1, answered at the TTY.
+tmux send-keys -t "$tmux_session" a Enter
+screen_has "step 1 approved by pid" 30
+wait_pending "$id" 2
+echo "PASS: approved at the prompt; the step ran and the next one waits"
+
+# Step 2, from terminal 2: an edit that breaks the syntax, then one that fixes it.
+printf '#!/bin/sh\nprintf "x = (\\n" > "$1"\n' >"$dir/break.sh"
+printf '#!/bin/sh\nprintf "print(\\"fixed by hand\\")\\n" > "$1"\n' >"$dir/fix.sh"
+chmod +x "$dir/break.sh" "$dir/fix.sh"
+out=$(EDITOR="$dir/break.sh" g edit "$id" 2>&1) || true
+echo "$out" | grep -qi "line" || fail "a broken edit did not say where: $out"
+[ "$(g --json status "$id" | json 'd["session"]["pending"]["validation"]["is_valid"]')" = "False" ] ||
+  fail "the broken edit is not what waits"
+if g approve "$id" >"$dir/approve.out" 2>&1; then fail "a broken script was approved"; fi
+grep -q "failed validation" "$dir/approve.out" || fail "approving a broken script: $(cat "$dir/approve.out")"
+EDITOR="$dir/fix.sh" g edit "$id" >/dev/null
+screen_has 'print("fixed by hand")' 30  # shown again on the first terminal
+g approve "$id" --step 2 >/dev/null
+screen_has "step 2 approved by pid" 30
+if g approve "$id" --step 2 >"$dir/twice.out" 2>&1; then fail "the same step was approved twice"; fi
+grep -q "already answered" "$dir/twice.out" || fail "answering twice: $(cat "$dir/twice.out")"
+echo "PASS: gdp edit re-validates and shows the script again; answering twice is refused"
+
+# Step 3, denied at the TTY with a reason; the session goes on and completes.
+wait_pending "$id" 3
+tmux send-keys -t "$tmux_session" d Enter
+sleep 0.5
+tmux send-keys -t "$tmux_session" "no charts today" Enter
+screen_has "EXIT=0" 120
+wait "$follower" || fail "the follower exited with $?"
+grep -q "denied" "$dir/follow.out" || fail "the follower never saw the denial"
+grep -q "no charts today" "$dir/follow.out" || fail "the follower never saw the reason"
+echo "PASS: denied with a reason at the prompt; both terminals saw the session complete"
+
+# ---- after the session ------------------------------------------------------------------------------
+status=$(g --json status "$id")
+[ "$(echo "$status" | json 'd["session"]["status"]')" = "completed" ] || fail "not completed: $status"
+results=$(echo "$status" | json 'd["session"]["results_directory"]')
+[ -f "$results/processing_summary.json" ] || fail "no summary in $results"
+[ -f "$results/execution_log.txt" ] || fail "no log in $results"
+ls "$results" | grep -q '^02_.*\.py$' || fail "the edited step's script is not in $results"
+grep -q "fixed by hand" "$results"/02_*.py || fail "the results hold a script other than the one that ran"
+g show "$id" --step 2 | grep -q "fixed by hand" || fail "gdp show --step does not show the edit"
+[ "$(g log "$id" | wc -l)" -gt 10 ] || fail "gdp log is short"
+g status | grep -q "$id" || fail "gdp status does not list the session"
+echo "PASS: the results folder, gdp show, gdp log and gdp status tell what happened"
