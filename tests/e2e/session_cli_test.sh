@@ -54,7 +54,7 @@ follower=$!
 
 # Step 1, answered at the TTY.
 tmux send-keys -t "$tmux_session" a Enter
-screen_has "step 1 approved by pid" 30
+screen_has "approved step 1 (version 1) from pid" 30
 wait_pending "$id" 2
 echo "PASS: approved at the prompt; the step ran and the next one waits"
 
@@ -71,7 +71,7 @@ grep -q "failed validation" "$dir/approve.out" || fail "approving a broken scrip
 EDITOR="$dir/fix.sh" g edit "$id" >/dev/null
 screen_has 'print("fixed by hand")' 30  # shown again on the first terminal
 g approve "$id" --step 2 >/dev/null
-screen_has "step 2 approved by pid" 30
+screen_has "approved step 2 (version 3) from pid" 30
 if g approve "$id" --step 2 >"$dir/twice.out" 2>&1; then fail "the same step was approved twice"; fi
 grep -q "already answered" "$dir/twice.out" || fail "answering twice: $(cat "$dir/twice.out")"
 echo "PASS: gdp edit re-validates and shows the script again; answering twice is refused"
