@@ -191,8 +191,8 @@ struct StepView {
   StepState state = StepState::awaiting_approval;
   ProcessingScript script;
   std::optional<ValidationResult> validation;
-  std::optional<DecisionInfo> decision;    // the decision on the latest version
-  std::optional<ExecutionResult> result;   // when it ran
+  std::optional<DecisionInfo> decision;   // the decision on the latest version
+  std::optional<ExecutionResult> result;  // when it ran
 };
 BOOST_DESCRIBE_STRUCT(StepView, (), (step, version, kind, state, script, validation, decision, result))
 
@@ -223,8 +223,8 @@ BOOST_DESCRIBE_STRUCT(SessionView, (),
 // One thing that happened in a session. Attached clients get each as a session.event
 // notification; `attach` replays the ones before it and `log` lists them all. seq counts from 1
 // per session, so a client that sees a number twice (replay and live overlap) drops the second.
-BOOST_DEFINE_ENUM_CLASS(SessionEventKind, state, progress, approval_needed, decided, step_queued, step_started,
-                        step_finished, planner_waiting, notice, finished)
+BOOST_DEFINE_ENUM_CLASS(SessionEventKind, state, progress, approval_needed, decided, step_queued,
+                        step_started, step_finished, planner_waiting, notice, finished)
 
 struct SessionEvent {
   std::string session_id;
@@ -234,12 +234,12 @@ struct SessionEvent {
   SessionPhase phase = SessionPhase::snapshot;  // the phase the session is in after this event
   std::string message;                          // one line a person can read
   std::optional<std::int64_t> step;
-  std::optional<PendingApproval> pending;     // approval_needed
-  std::optional<DecisionInfo> decision;       // decided
-  std::optional<ExecutionResult> result;      // step_finished
-  std::optional<SessionStatus> status;        // state, finished
-  std::optional<double> delay_seconds;        // planner_waiting
-  std::optional<double> elapsed_seconds;      // progress: time in the current phase so far
+  std::optional<PendingApproval> pending;  // approval_needed
+  std::optional<DecisionInfo> decision;    // decided
+  std::optional<ExecutionResult> result;   // step_finished
+  std::optional<SessionStatus> status;     // state, finished
+  std::optional<double> delay_seconds;     // planner_waiting
+  std::optional<double> elapsed_seconds;   // progress: time in the current phase so far
 };
 BOOST_DESCRIBE_STRUCT(SessionEvent, (),
                       (session_id, seq, at, kind, phase, message, step, pending, decision, result, status,
@@ -358,8 +358,8 @@ BOOST_DESCRIBE_STRUCT(SentRequestView, (), (seq, method, sent_at, body))
 
 struct ShowResult {
   SessionView session;
-  std::optional<DataSnapshot> snapshot;   // with analysis
-  std::optional<DataAnalysis> analysis;   // with analysis
+  std::optional<DataSnapshot> snapshot;     // with analysis
+  std::optional<DataAnalysis> analysis;     // with analysis
   std::vector<ScriptVersionView> versions;  // with step: every version of it, oldest first
   std::vector<DecisionInfo> decisions;      // with step: every decision on it
   std::vector<SentRequestView> sent;        // with sent

@@ -46,7 +46,8 @@ privacy::SanitizerConfig sanitizer_config(const DaemonConfig& config) {
 
 Daemon::Daemon(DaemonConfig config, bool handle_signals)
     : core_{.config = std::move(config),
-            .workers = std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency()))},
+            .workers =
+                std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency()))},
       listener_(io_, core_.config.socket_path),
       methods_(core_),
       signals_(io_),
@@ -91,9 +92,11 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
   core_.sessions = std::make_unique<session::SessionManager>(core_.loop, core_.config.state_dir,
                                                              core_.config.max_concurrent_containers);
   if (const auto left = core_.sessions->recover(); !left.empty()) {
-    GDP_LOG(warn) << left.size() << " session(s) abandoned by a previous gdpd; gdp resume SESSION continues one";
+    GDP_LOG(warn) << left.size()
+                  << " session(s) abandoned by a previous gdpd; gdp resume SESSION continues one";
   }
-  core_.make_sandbox = [engine = core_.engine, resources = core_.config.resources](const session::SandboxPlace& place) {
+  core_.make_sandbox = [engine = core_.engine,
+                        resources = core_.config.resources](const session::SandboxPlace& place) {
     return session::make_docker_sandbox(engine, resources, place);
   };
   if (core_.config.no_sanitize) {
@@ -174,6 +177,8 @@ void Daemon::on_connection_closed(std::uint64_t id) {
   GDP_LOG(debug) << "client " << id << " disconnected";
   if (stopping_ && connections_.empty()) {
     shutdown_deadline_.cancel();
+    // Live sessions keep timers waiting on the loop (an approval may take hours): stop it.
+    io_.stop();
   }
 }
 
@@ -192,7 +197,13 @@ void Daemon::begin_shutdown(const std::string& reason) {
     connection->send(event);
     connection->finish();
   }
-  if (connections_.empty()) return;
+  // Sessions stay active in their stores (the next gdpd marks them abandoned, resumable); a step
+  // running now is killed so no worker waits on it.
+  core_.sessions->shutdown();
+  if (connections_.empty()) {
+    io_.stop();
+    return;
+  }
   shutdown_deadline_.expires_after(kShutdownGrace);
   shutdown_deadline_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && !connections_.empty()) {

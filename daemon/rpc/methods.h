@@ -91,11 +91,13 @@ class SessionMethods {
   boost::asio::awaitable<proto::SessionView> cancel(proto::SessionRef params, CallContext& ctx);
 
   // A session's view, live or from its store (status uses it too).
-  boost::asio::awaitable<proto::SessionView> view(const std::string& id, const std::optional<std::string>& project);
+  boost::asio::awaitable<proto::SessionView> view(const std::string& id,
+                                                  const std::optional<std::string>& project);
 
  private:
   // The store of a session's project: the hint, else where gdpd saw it. Blocking.
-  std::shared_ptr<session::ProjectStore> project_for(const std::string& id, const std::optional<std::string>& hint);
+  std::shared_ptr<session::ProjectStore> project_for(const std::string& id,
+                                                     const std::optional<std::string>& hint);
   // The live session, or an error saying what state it is in and what to do.
   std::shared_ptr<session::Session> live_or_explain(const std::string& id);
   session::SessionDeps deps(std::shared_ptr<session::ProjectStore> project, const std::string& id,

@@ -33,7 +33,8 @@ std::vector<std::string> remove_abandoned(const std::vector<std::shared_ptr<sess
 }
 
 // Containers of this daemon that no live session owns (a live session's warm container stays).
-std::int64_t remove_orphans(sandbox::Engine& engine, const std::string& label, const std::set<std::string>& live) {
+std::int64_t remove_orphans(sandbox::Engine& engine, const std::string& label,
+                            const std::set<std::string>& live) {
   std::int64_t removed = 0;
   for (const auto& c : engine.list_containers({std::string(sandbox::kDaemonLabel) + "=" + label})) {
     const auto owner = c.labels.find(std::string(sandbox::kSessionLabel));
@@ -46,16 +47,19 @@ std::int64_t remove_orphans(sandbox::Engine& engine, const std::string& label, c
 
 }  // namespace
 
-boost::asio::awaitable<proto::CleanupResult> SandboxMethods::cleanup(proto::CleanupParams params, CallContext&) {
+boost::asio::awaitable<proto::CleanupResult> SandboxMethods::cleanup(proto::CleanupParams params,
+                                                                     CallContext&) {
   if (params.older_than_seconds && !(*params.older_than_seconds >= 0)) {
-    throw RpcError(ErrorCode::InvalidParams, "older_than_seconds must be 0 or more", {{"field", "older_than_seconds"}});
+    throw RpcError(ErrorCode::InvalidParams, "older_than_seconds must be 0 or more",
+                   {{"field", "older_than_seconds"}});
   }
   if (params.project && (params.project->empty() || params.project->front() != '/')) {
     throw RpcError(ErrorCode::InvalidParams, "project must be an absolute path", {{"field", "project"}});
   }
   std::set<std::string> live;
   for (const auto& s : core_.sessions->list()) {
-    if (const auto session = core_.sessions->live(s.session_id); session && session->live()) live.insert(s.session_id);
+    if (const auto session = core_.sessions->live(s.session_id); session && session->live())
+      live.insert(s.session_id);
   }
   auto* manager = core_.sessions.get();
   auto work = [engine = core_.engine, label = core_.daemon_label, live, manager, params] {
@@ -67,9 +71,9 @@ boost::asio::awaitable<proto::CleanupResult> SandboxMethods::cleanup(proto::Clea
       } else {
         for (const auto& dir : manager->projects()) projects.push_back(manager->project(dir));
       }
-      const auto cutoff = std::chrono::system_clock::now() -
-                          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                              std::chrono::duration<double>(*params.older_than_seconds));
+      const auto cutoff =
+          std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                                 std::chrono::duration<double>(*params.older_than_seconds));
       result.removed_sessions = remove_abandoned(projects, cutoff);
     }
     result.engine = engine->version().version;
@@ -78,8 +82,8 @@ boost::asio::awaitable<proto::CleanupResult> SandboxMethods::cleanup(proto::Clea
   };
   auto result = co_await run_blocking(*core_.workers, work);
   for (const auto& id : result.removed_sessions) core_.sessions->forget(id);
-  GDP_LOG(info) << "cleanup removed " << result.removed << " container(s) and " << result.removed_sessions.size()
-                << " abandoned session(s)";
+  GDP_LOG(info) << "cleanup removed " << result.removed << " container(s) and "
+                << result.removed_sessions.size() << " abandoned session(s)";
   co_return result;
 }
 

@@ -25,7 +25,8 @@ namespace {
 
 fs::path absolute_param(const std::string& path, const char* field) {
   if (path.empty() || path.front() != '/') {
-    throw RpcError(ErrorCode::InvalidParams, std::string(field) + " must be an absolute path (gdp resolves it for you)",
+    throw RpcError(ErrorCode::InvalidParams,
+                   std::string(field) + " must be an absolute path (gdp resolves it for you)",
                    {{"field", field}});
   }
   return fs::path(path).lexically_normal();
@@ -81,13 +82,15 @@ std::shared_ptr<session::ProjectStore> SessionMethods::project_for(const std::st
   if (hint) dir = absolute_param(*hint, "project");
   if (!dir) dir = core_.sessions->project_of(id);
   if (!dir) {
-    throw RpcError(ErrorCode::SessionNotFound, "gdpd knows no session " + id +
-                                                   "; run gdp from its project directory or pass --project DIR");
+    throw RpcError(
+        ErrorCode::SessionNotFound,
+        "gdpd knows no session " + id + "; run gdp from its project directory or pass --project DIR");
   }
   return core_.sessions->project(*dir);  // opens it if need be (blocking: callers are on the pool)
 }
 
-asio::awaitable<proto::SessionView> SessionMethods::view(const std::string& id, const std::optional<std::string>& project) {
+asio::awaitable<proto::SessionView> SessionMethods::view(const std::string& id,
+                                                         const std::optional<std::string>& project) {
   if (const auto live = core_.sessions->live(id)) co_return live->view();
   auto read = [this, id, project] { return view_of(load(project_for(id, project), id)); };
   co_return co_await run_blocking(*core_.workers, read);
@@ -100,18 +103,20 @@ std::shared_ptr<session::Session> SessionMethods::live_or_explain(const std::str
     if (s.session_id == id) state = std::string(boost::describe::enum_to_string(s.status, "?"));
   }
   if (state == "unknown to this gdpd") {
-    throw RpcError(ErrorCode::SessionNotFound, "gdpd knows no session " + id + "; gdp status lists the sessions");
+    throw RpcError(ErrorCode::SessionNotFound,
+                   "gdpd knows no session " + id + "; gdp status lists the sessions");
   }
-  throw RpcError(ErrorCode::InvalidState, "session " + id + " is " + state +
-                                              (state == "abandoned" || state == "failed"
-                                                   ? "; gdp resume " + id + " continues it"
-                                                   : "; it takes no answers"));
+  throw RpcError(ErrorCode::InvalidState,
+                 "session " + id + " is " + state +
+                     (state == "abandoned" || state == "failed" ? "; gdp resume " + id + " continues it"
+                                                                : "; it takes no answers"));
 }
 
 // ---- a new session -------------------------------------------------------------------------------
 
-session::SessionDeps SessionMethods::deps(std::shared_ptr<session::ProjectStore> project, const std::string& id,
-                                          const fs::path& input, planner::ChosenPlanner chosen) {
+session::SessionDeps SessionMethods::deps(std::shared_ptr<session::ProjectStore> project,
+                                          const std::string& id, const fs::path& input,
+                                          planner::ChosenPlanner chosen) {
   session::SessionDeps d;
   d.loop = core_.loop;
   d.workers = core_.workers.get();
@@ -145,7 +150,8 @@ asio::awaitable<proto::SubmitResult> SessionMethods::submit(proto::SubmitParams 
     store::SessionRecord record;
   };
   // The snapshot first: a file that cannot be read is an error here, and no session is made.
-  auto prepare = [this, job = std::move(job), forwarded = std::move(forwarded), input, project_dir, output]() mutable {
+  auto prepare = [this, job = std::move(job), forwarded = std::move(forwarded), input, project_dir,
+                  output]() mutable {
     Prepared p;
     p.chosen = planner::choose_planner(core_.planner_choice(), forwarded);
     p.snapshot.emplace(job());
@@ -191,21 +197,22 @@ asio::awaitable<proto::SessionView> SessionMethods::resume(proto::ResumeParams p
     std::optional<privacy::SanitizedSnapshot> sanitized;
     proto::SnapshotParams source;
   };
-  auto prepare = [this, id = params.session_id, project = params.project, forwarded = std::move(forwarded)]() mutable {
+  auto prepare = [this, id = params.session_id, project = params.project,
+                  forwarded = std::move(forwarded)]() mutable {
     Prepared p;
     p.stored = load(project_for(id, project), id);
     const auto& r = p.stored.record;
     using proto::SessionStatus;
     if (r.status == SessionStatus::completed || r.status == SessionStatus::cancelled) {
-      throw RpcError(ErrorCode::InvalidState, "session " + id + " is " +
-                                                  std::string(boost::describe::enum_to_string(r.status, "?")) +
-                                                  "; only an abandoned or failed session can be resumed");
+      throw RpcError(ErrorCode::InvalidState,
+                     "session " + id + " is " + std::string(boost::describe::enum_to_string(r.status, "?")) +
+                         "; only an abandoned or failed session can be resumed");
     }
     // The same input, or nothing: a resumed session must not mix two versions of the data.
     if (store::sha256_file(r.input_file) != r.input_sha256) {
-      throw RpcError(ErrorCode::InputFile, "the input " + r.input_file.string() +
-                                               " is not the file session " + id +
-                                               " started on (its sha256 differs); submit it as a new session");
+      throw RpcError(ErrorCode::InputFile,
+                     "the input " + r.input_file.string() + " is not the file session " + id +
+                         " started on (its sha256 differs); submit it as a new session");
     }
     p.stored.project->with([&](store::ContextStore& s) {
       p.snapshot = s.snapshot(id);
@@ -280,7 +287,8 @@ asio::awaitable<proto::LogResult> SessionMethods::log(proto::SessionRef params, 
 
 // ---- answers -------------------------------------------------------------------------------------
 
-asio::awaitable<proto::DecisionResult> SessionMethods::approve(proto::ApproveParams params, CallContext& ctx) {
+asio::awaitable<proto::DecisionResult> SessionMethods::approve(proto::ApproveParams params,
+                                                               CallContext& ctx) {
   const auto s = live_or_explain(params.session_id);
   const auto by = decided_by(ctx);
   auto decision = co_await s->approve(params, by);
@@ -346,11 +354,13 @@ asio::awaitable<proto::ShowResult> SessionMethods::show(proto::ShowParams params
       if (params.step) {
         for (const auto& v : s.scripts(id)) {
           if (v.step != *params.step) continue;
-          r.versions.push_back({v.step, v.version, std::string(boost::describe::enum_to_string(v.origin, "?")),
-                                v.script, v.validation, v.content_sha256, v.created_at});
+          r.versions.push_back({v.step, v.version,
+                                std::string(boost::describe::enum_to_string(v.origin, "?")), v.script,
+                                v.validation, v.content_sha256, v.created_at});
         }
         if (r.versions.empty()) {
-          throw RpcError(ErrorCode::InvalidParams, "session " + id + " has no step " + std::to_string(*params.step),
+          throw RpcError(ErrorCode::InvalidParams,
+                         "session " + id + " has no step " + std::to_string(*params.step),
                          {{"field", "step"}});
         }
         for (const auto& d : s.decisions(id)) {

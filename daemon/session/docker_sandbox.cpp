@@ -34,7 +34,8 @@ const std::set<std::string>& image_packages() {
 
 class DockerStepSandbox final : public StepSandbox {
  public:
-  DockerStepSandbox(std::shared_ptr<sandbox::Engine> engine, sandbox::ResourceConfig config, SandboxPlace place)
+  DockerStepSandbox(std::shared_ptr<sandbox::Engine> engine, sandbox::ResourceConfig config,
+                    SandboxPlace place)
       : engine_(std::move(engine)), config_(std::move(config)), place_(std::move(place)) {
     make_warm();
   }
@@ -58,8 +59,8 @@ class DockerStepSandbox final : public StepSandbox {
     std::vector<std::string> missing;
     for (const auto& p : wanted) {
       // A Python module's name ("pandas") counts as its Debian package ("python3-pandas").
-      const bool have = image_packages().contains(p) || image_packages().contains("python3-" + p) ||
-                        installed_.contains(p);
+      const bool have =
+          image_packages().contains(p) || image_packages().contains("python3-" + p) || installed_.contains(p);
       if (!have) missing.push_back(p);
     }
     if (missing.empty()) return missing;
@@ -81,7 +82,8 @@ class DockerStepSandbox final : public StepSandbox {
 
   void interrupt() override {
     // Not through the warm container: its run() holds its lock for the whole step.
-    for (const auto& c : engine_->list_containers({std::string(sandbox::kSessionLabel) + "=" + place_.labels.session})) {
+    for (const auto& c :
+         engine_->list_containers({std::string(sandbox::kSessionLabel) + "=" + place_.labels.session})) {
       engine_->kill(c.id, "KILL");
     }
   }

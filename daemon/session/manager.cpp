@@ -9,8 +9,8 @@ namespace gdp::session {
 
 namespace fs = std::filesystem;
 
-SessionManager::SessionManager(boost::asio::any_io_executor loop, fs::path state_dir, std::size_t max_containers,
-                               store::StoreConfig store_config)
+SessionManager::SessionManager(boost::asio::any_io_executor loop, fs::path state_dir,
+                               std::size_t max_containers, store::StoreConfig store_config)
     : state_dir_(std::move(state_dir)),
       store_config_(std::move(store_config)),
       slots_(std::make_shared<ContainerSlots>(std::move(loop), std::max<std::size_t>(1, max_containers))) {}
@@ -101,6 +101,10 @@ void SessionManager::update(const proto::SessionSummary& summary) {
 void SessionManager::forget(const std::string& id) {
   summaries_.erase(id);
   sessions_.erase(id);
+}
+
+void SessionManager::shutdown() {
+  for (auto& [id, s] : sessions_) s->suspend();
 }
 
 void SessionManager::connection_closed(std::uint64_t connection) {

@@ -23,8 +23,8 @@ namespace gdp::session {
 
 class SessionManager {
  public:
-  SessionManager(boost::asio::any_io_executor loop, std::filesystem::path state_dir, std::size_t max_containers,
-                 store::StoreConfig store_config = {});
+  SessionManager(boost::asio::any_io_executor loop, std::filesystem::path state_dir,
+                 std::size_t max_containers, store::StoreConfig store_config = {});
 
   // At start, before serving (blocking): opens every project gdpd has seen, marks the sessions a
   // dead gdpd left active as abandoned, and lists them all. Returns the abandoned ones.
@@ -42,6 +42,9 @@ class SessionManager {
   std::vector<proto::SessionSummary> list() const;
   void update(const proto::SessionSummary& summary);
   void forget(const std::string& id);
+  // gdpd stops: every live session's running step is stopped; the sessions stay active in their
+  // stores, for the next gdpd to mark abandoned and `gdp resume` to continue.
+  void shutdown();
   // A client went away: it follows nothing any more.
   void connection_closed(std::uint64_t connection);
 

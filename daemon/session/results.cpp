@@ -152,15 +152,15 @@ std::string execution_log(const SessionHistory& h, const std::map<std::int64_t, 
   std::ostringstream log;
   log << "gdp session " << h.session.session_id << "\ninput: " << h.session.input_relative << " (sha256 "
       << h.session.input_sha256 << ")\nplanner: " << h.session.planner
-      << "\nstarted: " << h.session.created_at << "\nstatus: " << boost::describe::enum_to_string(h.session.status, "?")
-      << "\n";
+      << "\nstarted: " << h.session.created_at
+      << "\nstatus: " << boost::describe::enum_to_string(h.session.status, "?") << "\n";
   if (h.session.failure) log << "failure: " << *h.session.failure << "\n";
   for (const auto& [n, s] : steps) {
     const auto& v = s.script();
     log << "\n== step " << n << ": " << step_slug(v.script) << " ==\n" << v.script.description << "\n";
     for (const auto* d : s.decisions) {
-      log << d->decided_at << "  " << boost::describe::enum_to_string(d->decision, "?") << " of version " << d->version
-          << " by pid " << d->by.pid << (d->by.tty.empty() ? "" : " on " + d->by.tty);
+      log << d->decided_at << "  " << boost::describe::enum_to_string(d->decision, "?") << " of version "
+          << d->version << " by pid " << d->by.pid << (d->by.tty.empty() ? "" : " on " + d->by.tty);
       if (d->reason) log << ": " << *d->reason;
       log << "\n";
     }

@@ -49,26 +49,28 @@ std::string join(const std::vector<std::string>& items) {
 
 // Where a step stands while nothing has finished it: the workflow's open step.
 bool open_state(State s) {
-  return s == State::awaiting_approval || s == State::invalid || s == State::approved ||
-         s == State::queued || s == State::running;
+  return s == State::awaiting_approval || s == State::invalid || s == State::approved || s == State::queued ||
+         s == State::running;
 }
 
 proto::ProcessingScript with_validation(proto::ProcessingScript script, const proto::ValidationResult& v) {
-  script.validation_status = !v.is_valid                      ? proto::ValidationStatus::invalid
-                             : v.security_warnings.empty()   ? proto::ValidationStatus::valid
-                                                             : proto::ValidationStatus::warning;
+  script.validation_status = !v.is_valid                   ? proto::ValidationStatus::invalid
+                             : v.security_warnings.empty() ? proto::ValidationStatus::valid
+                                                           : proto::ValidationStatus::warning;
   script.security_level = v.security_level;
   return script;
 }
 
 // The step that installs what the next script needs, shown for approval like a script.
-proto::ProcessingScript package_script(const std::vector<std::string>& packages, const std::string& for_script) {
+proto::ProcessingScript package_script(const std::vector<std::string>& packages,
+                                       const std::string& for_script) {
   proto::ProcessingScript s;
   s.script_id = "packages-" + store::sha256_hex(join(packages)).substr(0, 8);
-  s.content = "# Runs as root in a container of its own, with network access, then is saved as an image\n"
-              "# that later steps use without network.\n"
-              "apt-get update && apt-get install -y --no-install-recommends " +
-              join(packages) + "\n";
+  s.content =
+      "# Runs as root in a container of its own, with network access, then is saved as an image\n"
+      "# that later steps use without network.\n"
+      "apt-get update && apt-get install -y --no-install-recommends " +
+      join(packages) + "\n";
   s.description = "Installs the Debian packages " + join(packages) + ", which the next step (" + for_script +
                   ") needs. This is the only kind of step that can reach the network; it downloads from "
                   "Debian's repositories.";
@@ -139,7 +141,8 @@ std::map<std::int64_t, StepInfo> steps_from_store(const std::vector<store::Scrip
   }
   for (const auto& d : decisions) {
     const auto it = out.find(d.step);
-    if (it == out.end() || d.version != it->second.version || d.decision == store::DecisionKind::edit) continue;
+    if (it == out.end() || d.version != it->second.version || d.decision == store::DecisionKind::edit)
+      continue;
     it->second.decision = decision_info(d);
     it->second.state = d.decision == store::DecisionKind::approve ? State::approved : State::denied;
   }
@@ -153,10 +156,12 @@ std::map<std::int64_t, StepInfo> steps_from_store(const std::vector<store::Scrip
 }
 
 proto::StepView step_view(const StepInfo& info) {
-  return {info.step, info.version, info.kind, info.state, info.script, info.validation, info.decision, info.result};
+  return {info.step,   info.version,    info.kind,     info.state,
+          info.script, info.validation, info.decision, info.result};
 }
 
-proto::SessionView stored_view(const store::SessionRecord& record, const std::map<std::int64_t, StepInfo>& steps) {
+proto::SessionView stored_view(const store::SessionRecord& record,
+                               const std::map<std::int64_t, StepInfo>& steps) {
   proto::SessionView v;
   v.session_id = record.session_id;
   v.input_file = record.input_file.string();
@@ -181,7 +186,8 @@ Session::~Session() {
 }
 
 void Session::restore(std::map<std::int64_t, StepInfo> steps, std::vector<proto::SessionEvent> events,
-                      std::optional<proto::DataSnapshot> snapshot, std::optional<proto::DataAnalysis> analysis) {
+                      std::optional<proto::DataSnapshot> snapshot,
+                      std::optional<proto::DataAnalysis> analysis) {
   steps_ = std::move(steps);
   events_ = std::move(events);
   stored_snapshot_ = std::move(snapshot);
@@ -240,7 +246,8 @@ void Session::publish(proto::SessionEvent event) {
   if (deps_.on_summary) deps_.on_summary(summary());
 }
 
-proto::SessionEvent Session::event(SessionEventKind kind, std::string message, std::optional<std::int64_t> step) {
+proto::SessionEvent Session::event(SessionEventKind kind, std::string message,
+                                   std::optional<std::int64_t> step) {
   proto::SessionEvent e;
   e.kind = kind;
   e.message = std::move(message);
@@ -254,7 +261,8 @@ void Session::set_phase(SessionPhase phase, std::string message, std::optional<s
   phase_started_ = std::chrono::steady_clock::now();
   const auto serial = ++phase_serial_;
   publish(event(kind, std::move(message), step));
-  if (phase != SessionPhase::awaiting_approval && phase != SessionPhase::done && phase != SessionPhase::stopped) {
+  if (phase != SessionPhase::awaiting_approval && phase != SessionPhase::done &&
+      phase != SessionPhase::stopped) {
     asio::co_spawn(deps_.loop, heartbeat(serial, step), asio::detached);
   }
 }
@@ -266,15 +274,18 @@ asio::awaitable<void> Session::heartbeat(std::uint64_t serial, std::optional<std
     timer.expires_after(deps_.heartbeat);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (serial != phase_serial_ || !live_) co_return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_started_).count();
-    auto e = event(SessionEventKind::progress,
-                   std::string(boost::describe::enum_to_string(phase_, "?")) + " for " + seconds_text(elapsed), step);
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_started_).count();
+    auto e = event(
+        SessionEventKind::progress,
+        std::string(boost::describe::enum_to_string(phase_, "?")) + " for " + seconds_text(elapsed), step);
     e.elapsed_seconds = elapsed;
     publish(std::move(e));
   }
 }
 
-std::vector<proto::SessionEvent> Session::attach(std::uint64_t connection, Notify notify, std::int64_t since) {
+std::vector<proto::SessionEvent> Session::attach(std::uint64_t connection, Notify notify,
+                                                 std::int64_t since) {
   if (live_) followers_[connection] = std::move(notify);
   std::vector<proto::SessionEvent> out;
   for (const auto& e : events_) {
@@ -322,8 +333,8 @@ proto::SessionSummary Session::summary() const {
   s.status = record_.status;
   s.created_at = record_.created_at;
   s.last_accessed = record_.last_accessed;
-  s.steps_done = static_cast<std::int64_t>(
-      std::count_if(steps_.begin(), steps_.end(), [](const auto& kv) { return kv.second.result.has_value(); }));
+  s.steps_done = static_cast<std::int64_t>(std::count_if(
+      steps_.begin(), steps_.end(), [](const auto& kv) { return kv.second.result.has_value(); }));
   s.pending_approval = live_ && approvals_.waiting().has_value();
   return s;
 }
@@ -352,7 +363,8 @@ asio::awaitable<void> Session::drive() {
     for (;;) {
       check_cancelled();
       // At most one step is open at a time: the planner hears about each before the next.
-      const auto open = std::find_if(steps_.begin(), steps_.end(), [](const auto& kv) { return open_state(kv.second.state); });
+      const auto open = std::find_if(steps_.begin(), steps_.end(),
+                                     [](const auto& kv) { return open_state(kv.second.state); });
       if (open == steps_.end()) {
         auto next = co_await plan_next();
         check_cancelled();
@@ -383,7 +395,8 @@ asio::awaitable<void> Session::prepare() {
   auto store = deps_.store;
   const auto session_id = id();
   if (!snapshot_) {
-    set_phase(SessionPhase::snapshot, "reading and masking a snapshot of " + record_.input_file.filename().string());
+    set_phase(SessionPhase::snapshot,
+              "reading and masking a snapshot of " + record_.input_file.filename().string());
     auto take = [fn = deps_.snapshot, source = source_] { return std::optional(fn(source)); };
     snapshot_ = co_await blocking(take);
     check_cancelled();
@@ -425,10 +438,10 @@ asio::awaitable<void> Session::prepare() {
     };
     co_await blocking(keep);
     analysis_ = std::move(analysis);
-    auto e = event(SessionEventKind::notice, "analysis: " + std::to_string(analysis_->data_quality_issues.size()) +
-                                                 " data quality issue(s), complexity " +
-                                                 std::string(boost::describe::enum_to_string(
-                                                     analysis_->estimated_complexity, "?")));
+    auto e = event(SessionEventKind::notice,
+                   "analysis: " + std::to_string(analysis_->data_quality_issues.size()) +
+                       " data quality issue(s), complexity " +
+                       std::string(boost::describe::enum_to_string(analysis_->estimated_complexity, "?")));
     publish(std::move(e));
   }
 }
@@ -457,7 +470,8 @@ planner::PlannerEvents Session::planner_events() {
     asio::post(loop, [weak, wait] {
       const auto self = weak.lock();
       if (!self) return;
-      auto e = self->event(SessionEventKind::planner_waiting, "waiting before asking the planner again: " + wait.reason);
+      auto e = self->event(SessionEventKind::planner_waiting,
+                           "waiting before asking the planner again: " + wait.reason);
       e.delay_seconds = std::chrono::duration<double>(wait.delay).count();
       self->publish(std::move(e));
     });
@@ -514,8 +528,8 @@ asio::awaitable<void> Session::propose(proto::ProcessingScript script) {
       co_return;
     }
   }
-  set_phase(SessionPhase::validating, "checking the proposed " + step_name(step) + " (" + script.script_id + ")",
-            step);
+  set_phase(SessionPhase::validating,
+            "checking the proposed " + step_name(step) + " (" + script.script_id + ")", step);
   auto validate = [sandbox = deps_.sandbox.get(), step](const std::string& content) {
     return sandbox->validate(content, step);
   };
@@ -567,8 +581,8 @@ void Session::announce_pending(const StepInfo& info) {
   ++phase_serial_;
   const bool valid = info.state != State::invalid;
   auto e = event(SessionEventKind::approval_needed,
-                 step_name(info.step) + " (version " + std::to_string(info.version) + ", " + info.script.script_id +
-                     ") " +
+                 step_name(info.step) + " (version " + std::to_string(info.version) + ", " +
+                     info.script.script_id + ") " +
                      (valid ? "waits for approval" : "failed validation: edit it or deny it"),
                  info.step);
   e.pending = pending();
@@ -585,7 +599,8 @@ asio::awaitable<void> Session::run_step(StepInfo& info) {
 
 asio::awaitable<void> Session::record_result(StepInfo& info, proto::ExecutionResult result,
                                              std::vector<store::OutputFile> files) {
-  auto keep = [store = deps_.store, session_id = id(), r = store::StepResult{info.step, info.version, result, files}] {
+  auto keep = [store = deps_.store, session_id = id(),
+               r = store::StepResult{info.step, info.version, result, files}] {
     store->with([&](store::ContextStore& s) { s.store_result(session_id, r); });
     return true;
   };
@@ -628,17 +643,18 @@ asio::awaitable<void> Session::run_script(StepInfo& info) {
   auto hash = [input = record_.input_file] { return store::sha256_file(input); };
   const auto now_hash = co_await blocking(hash);
   if (now_hash != record_.input_sha256) {
-    throw RpcError(ErrorCode::InputFile, "the input file " + record_.input_file.string() +
-                                             " changed since the session started (sha256 " +
-                                             record_.input_sha256.substr(0, 12) + "..., now " +
-                                             now_hash.substr(0, 12) +
-                                             "...); nothing more runs on it. Submit it again for a new session.");
+    throw RpcError(ErrorCode::InputFile,
+                   "the input file " + record_.input_file.string() +
+                       " changed since the session started (sha256 " + record_.input_sha256.substr(0, 12) +
+                       "..., now " + now_hash.substr(0, 12) +
+                       "...); nothing more runs on it. Submit it again for a new session.");
   }
   if (!deps_.slots->free()) {
     info.state = State::queued;
-    set_phase(SessionPhase::queued,
-              step_name(info.step) + " is queued: another session's step is running (max-concurrent-containers)",
-              info.step, SessionEventKind::step_queued);
+    set_phase(
+        SessionPhase::queued,
+        step_name(info.step) + " is queued: another session's step is running (max-concurrent-containers)",
+        info.step, SessionEventKind::step_queued);
   }
   co_await deps_.slots->acquire();
   const SlotGuard slot(deps_.slots);
@@ -658,7 +674,8 @@ asio::awaitable<void> Session::run_script(StepInfo& info) {
       for (const auto& [path, stamp] : list_files(session_dir, session_dir / dir)) {
         const auto it = old.find(path);
         if (it != old.end() && it->second == stamp) continue;
-        files.push_back({path, store::sha256_file(session_dir / path), static_cast<std::int64_t>(stamp.first)});
+        files.push_back(
+            {path, store::sha256_file(session_dir / path), static_cast<std::int64_t>(stamp.first)});
         ran.result.output_files.push_back(path);
       }
     }
@@ -735,15 +752,17 @@ asio::awaitable<void> Session::finish(proto::SessionStatus status, std::optional
 
 StepInfo& Session::step_of(std::optional<std::int64_t> step, std::optional<std::int64_t> version) {
   if (!live_) {
-    throw RpcError(ErrorCode::InvalidState, "session " + id() + " is " +
-                                                std::string(boost::describe::enum_to_string(record_.status, "?")) +
-                                                " and waits for nothing");
+    throw RpcError(ErrorCode::InvalidState,
+                   "session " + id() + " is " +
+                       std::string(boost::describe::enum_to_string(record_.status, "?")) +
+                       " and waits for nothing");
   }
   if (!step) {
     step = approvals_.waiting();
     if (!step) {
-      throw RpcError(ErrorCode::InvalidState, "no step of session " + id() + " waits for an answer now (it is " +
-                                                  std::string(boost::describe::enum_to_string(phase_, "?")) + ")");
+      throw RpcError(ErrorCode::InvalidState,
+                     "no step of session " + id() + " waits for an answer now (it is " +
+                         std::string(boost::describe::enum_to_string(phase_, "?")) + ")");
     }
   }
   const auto it = steps_.find(*step);
@@ -752,26 +771,28 @@ StepInfo& Session::step_of(std::optional<std::int64_t> step, std::optional<std::
                                                 "; gdp status " + id() + " shows its steps");
   }
   if (version && *version != it->second.version) {
-    throw RpcError(ErrorCode::InvalidState, step_name(*step) + " is at version " +
-                                                std::to_string(it->second.version) + ", not " +
-                                                std::to_string(*version) +
-                                                ": it was edited since you looked; look at it again (gdp show " + id() +
-                                                " --step " + std::to_string(*step) + ")");
+    throw RpcError(ErrorCode::InvalidState,
+                   step_name(*step) + " is at version " + std::to_string(it->second.version) + ", not " +
+                       std::to_string(*version) +
+                       ": it was edited since you looked; look at it again (gdp show " + id() + " --step " +
+                       std::to_string(*step) + ")");
   }
   return it->second;
 }
 
-asio::awaitable<proto::DecisionInfo> Session::answer(Answer a, store::DecisionKind kind, const proto::DecidedBy& by) {
-  auto& info = step_of(a.step == 0 ? std::nullopt : std::optional(a.step), a.version == 0 ? std::nullopt : std::optional(a.version));
+asio::awaitable<proto::DecisionInfo> Session::answer(Answer a, store::DecisionKind kind,
+                                                     const proto::DecidedBy& by) {
+  auto& info = step_of(a.step == 0 ? std::nullopt : std::optional(a.step),
+                       a.version == 0 ? std::nullopt : std::optional(a.version));
   if (editing_) {
-    throw RpcError(ErrorCode::InvalidState, "an edit of " + step_name(info.step) +
-                                                " is being checked; answer once it is shown again");
+    throw RpcError(ErrorCode::InvalidState,
+                   "an edit of " + step_name(info.step) + " is being checked; answer once it is shown again");
   }
   a.step = info.step;
   const auto version = approvals_.answer(a);  // the first valid answer wins, here, on the loop
   info.state = kind == store::DecisionKind::approve ? State::approved : State::denied;
-  store::DecisionRecord record{info.step, version, kind, a.reason, {by.pid, by.tty.value_or("")}, now_text(),
-                               info.content_sha256};
+  store::DecisionRecord record{
+      info.step, version, kind, a.reason, {by.pid, by.tty.value_or("")}, now_text(), info.content_sha256};
   auto keep = [store = deps_.store, session_id = id(), record] {
     store->with([&](store::ContextStore& s) { s.record_decision(session_id, record); });
     return true;
@@ -780,8 +801,9 @@ asio::awaitable<proto::DecisionInfo> Session::answer(Answer a, store::DecisionKi
   info.decision = decision_info(record);
   if (kind == store::DecisionKind::deny && info.kind == proto::StepKind::packages) deferred_.reset();
   std::string who = "pid " + std::to_string(by.pid) + (by.tty ? " on " + *by.tty : std::string());
-  std::string message = step_name(info.step) + (kind == store::DecisionKind::approve ? " approved" : " denied") +
-                        " by " + who + (a.reason ? " (reason: " + *a.reason + ")" : "");
+  std::string message = step_name(info.step) +
+                        (kind == store::DecisionKind::approve ? " approved" : " denied") + " by " + who +
+                        (a.reason ? " (reason: " + *a.reason + ")" : "");
   auto e = event(SessionEventKind::decided, std::move(message), info.step);
   e.decision = info.decision;
   publish(std::move(e));
@@ -789,7 +811,8 @@ asio::awaitable<proto::DecisionInfo> Session::answer(Answer a, store::DecisionKi
   co_return *info.decision;
 }
 
-asio::awaitable<proto::DecisionInfo> Session::approve(const proto::ApproveParams& p, const proto::DecidedBy& by) {
+asio::awaitable<proto::DecisionInfo> Session::approve(const proto::ApproveParams& p,
+                                                      const proto::DecidedBy& by) {
   Answer a{AnswerKind::approve, p.step.value_or(0), p.version.value_or(0), std::nullopt,
            p.confirm_restricted.value_or(false)};
   co_return co_await answer(a, store::DecisionKind::approve, by);
@@ -803,15 +826,18 @@ asio::awaitable<proto::DecisionInfo> Session::deny(const proto::DenyParams& p, c
 asio::awaitable<proto::EditResult> Session::edit(const proto::EditParams& p, const proto::DecidedBy& by) {
   auto& info = step_of(p.step, p.version);
   if (info.state != State::awaiting_approval && info.state != State::invalid) {
-    throw RpcError(ErrorCode::InvalidState, step_name(info.step) + " is " +
-                                                std::string(boost::describe::enum_to_string(info.state, "?")) +
-                                                "; only a step waiting for approval can be edited");
+    throw RpcError(ErrorCode::InvalidState,
+                   step_name(info.step) + " is " +
+                       std::string(boost::describe::enum_to_string(info.state, "?")) +
+                       "; only a step waiting for approval can be edited");
   }
   if (info.kind == proto::StepKind::packages) {
-    throw RpcError(ErrorCode::InvalidState,
-                   "a package step cannot be edited; deny it and the planner is told the packages were refused");
+    throw RpcError(
+        ErrorCode::InvalidState,
+        "a package step cannot be edited; deny it and the planner is told the packages were refused");
   }
-  if (editing_) throw RpcError(ErrorCode::InvalidState, "another edit of this step is being checked; try again");
+  if (editing_)
+    throw RpcError(ErrorCode::InvalidState, "another edit of this step is being checked; try again");
   if (p.content.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw RpcError(ErrorCode::InvalidParams, "the edited script is empty; to skip the step, deny it");
   }
@@ -824,11 +850,18 @@ asio::awaitable<proto::EditResult> Session::edit(const proto::EditParams& p, con
     bool& flag;
     ~Done() { flag = false; }
   } done{editing_};
-  auto check = [sandbox = deps_.sandbox.get(), content = p.content, step] { return sandbox->validate(content, step); };
+  auto check = [sandbox = deps_.sandbox.get(), content = p.content, step] {
+    return sandbox->validate(content, step);
+  };
   auto validation = co_await blocking(check);
   script = with_validation(std::move(script), validation);
-  store::DecisionRecord record{step, from, store::DecisionKind::edit, std::nullopt, {by.pid, by.tty.value_or("")},
-                               now_text(), info.content_sha256};
+  store::DecisionRecord record{step,
+                               from,
+                               store::DecisionKind::edit,
+                               std::nullopt,
+                               {by.pid, by.tty.value_or("")},
+                               now_text(),
+                               info.content_sha256};
   const auto version = co_await store_version(step, script, store::ScriptOrigin::edit, validation, record);
   approvals_.propose(step, version, validation);
   auto& again = steps_.at(step);
@@ -838,10 +871,11 @@ asio::awaitable<proto::EditResult> Session::edit(const proto::EditParams& p, con
   again.validation = validation;
   again.state = validation.is_valid ? State::awaiting_approval : State::invalid;
   again.decision.reset();
-  auto e = event(SessionEventKind::decided,
-                 step_name(step) + " edited by pid " + std::to_string(by.pid) + (by.tty ? " on " + *by.tty : "") +
-                     ": version " + std::to_string(version) + (validation.is_valid ? "" : " fails validation"),
-                 step);
+  auto e =
+      event(SessionEventKind::decided,
+            step_name(step) + " edited by pid " + std::to_string(by.pid) + (by.tty ? " on " + *by.tty : "") +
+                ": version " + std::to_string(version) + (validation.is_valid ? "" : " fails validation"),
+            step);
   e.decision = decision_info(record);
   publish(std::move(e));
   announce_pending(again);
@@ -851,9 +885,17 @@ asio::awaitable<proto::EditResult> Session::edit(const proto::EditParams& p, con
 void Session::cancel() {
   if (!live_ || cancelled_) return;
   cancelled_ = true;
-  stop_.request_stop();
   publish(event(SessionEventKind::notice, "cancelling"));
   wake();
+  interrupt();
+}
+
+void Session::suspend() {
+  if (live_) interrupt();
+}
+
+void Session::interrupt() {
+  stop_.request_stop();
   asio::post(*deps_.workers, [self = shared_from_this()] {
     try {
       self->deps_.sandbox->interrupt();

@@ -77,7 +77,8 @@ proto::DecisionInfo decision_info(const store::DecisionRecord& d);
 bool is_package_step(const proto::ProcessingScript& script);
 
 // A SessionView of a session nobody drives (finished, or abandoned until resumed).
-proto::SessionView stored_view(const store::SessionRecord& record, const std::map<std::int64_t, StepInfo>& steps);
+proto::SessionView stored_view(const store::SessionRecord& record,
+                               const std::map<std::int64_t, StepInfo>& steps);
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -112,11 +113,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers from any terminal (on the loop). Each is stored before it is announced and before
   // the workflow acts on it. Throws RpcError: ApprovalConflict, InvalidState (see Approvals).
-  boost::asio::awaitable<proto::DecisionInfo> approve(const proto::ApproveParams& params, const proto::DecidedBy& by);
-  boost::asio::awaitable<proto::DecisionInfo> deny(const proto::DenyParams& params, const proto::DecidedBy& by);
+  boost::asio::awaitable<proto::DecisionInfo> approve(const proto::ApproveParams& params,
+                                                      const proto::DecidedBy& by);
+  boost::asio::awaitable<proto::DecisionInfo> deny(const proto::DenyParams& params,
+                                                   const proto::DecidedBy& by);
   boost::asio::awaitable<proto::EditResult> edit(const proto::EditParams& params, const proto::DecidedBy& by);
   // Stops the session: a waiting one at once, a running step is killed.
   void cancel();
+  // gdpd stops: the running step is killed, nothing else changes (the store keeps the session
+  // active; the loop stops before the workflow acts on it).
+  void suspend();
 
  private:
   struct Cancelled {};
@@ -139,7 +145,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> record_result(StepInfo& info, proto::ExecutionResult result,
                                              std::vector<store::OutputFile> files);
   boost::asio::awaitable<void> finish(proto::SessionStatus status, std::optional<std::string> failure);
-  boost::asio::awaitable<proto::DecisionInfo> answer(Answer answer, store::DecisionKind kind, const proto::DecidedBy& by);
+  boost::asio::awaitable<proto::DecisionInfo> answer(Answer answer, store::DecisionKind kind,
+                                                     const proto::DecidedBy& by);
   boost::asio::awaitable<void> heartbeat(std::uint64_t serial, std::optional<std::int64_t> step);
   boost::asio::awaitable<void> wait_for_wake();
 
@@ -147,10 +154,12 @@ class Session : public std::enable_shared_from_this<Session> {
                             std::optional<std::int64_t> step = std::nullopt);
   // Numbers, stamps, logs and sends an event to every follower.
   void publish(proto::SessionEvent event);
-  void set_phase(proto::SessionPhase phase, std::string message, std::optional<std::int64_t> step = std::nullopt,
+  void set_phase(proto::SessionPhase phase, std::string message,
+                 std::optional<std::int64_t> step = std::nullopt,
                  proto::SessionEventKind kind = proto::SessionEventKind::progress);
   void announce_pending(const StepInfo& info);
   void wake();
+  void interrupt();  // stops planner waits and kills the running step
   void check_cancelled() const;
   std::int64_t next_step_number() const;
   StepInfo& step_of(std::optional<std::int64_t> step, std::optional<std::int64_t> version);

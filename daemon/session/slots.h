@@ -17,7 +17,8 @@ namespace gdp::session {
 
 class ContainerSlots {
  public:
-  ContainerSlots(boost::asio::any_io_executor executor, std::size_t slots) : executor_(std::move(executor)), free_(slots) {}
+  ContainerSlots(boost::asio::any_io_executor executor, std::size_t slots)
+      : executor_(std::move(executor)), free_(slots) {}
 
   bool free() const { return free_ > 0; }
   std::size_t waiting() const { return waiters_.size(); }
@@ -28,7 +29,8 @@ class ContainerSlots {
       --free_;
       co_return;
     }
-    auto turn = std::make_shared<boost::asio::steady_timer>(executor_, boost::asio::steady_timer::time_point::max());
+    auto turn =
+        std::make_shared<boost::asio::steady_timer>(executor_, boost::asio::steady_timer::time_point::max());
     waiters_.push_back(turn);
     // Woken by release() cancelling the timer: the slot passes straight to this waiter.
     co_await turn->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));

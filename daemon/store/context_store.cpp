@@ -30,7 +30,6 @@ std::tm utc(std::chrono::system_clock::time_point t) {
   return out;
 }
 
-
 // 20261127T085500Z: for names that sort by time (session ids, set-aside and backup files).
 std::string compact(std::chrono::system_clock::time_point t) {
   const std::tm tm = utc(t);

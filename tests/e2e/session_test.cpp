@@ -24,16 +24,16 @@ constexpr std::int64_t kInputFile = 2001;
 struct Terminal {
   RawClient client;
   Terminal(const std::string& socket, const std::string& tty) : client(socket) {
-    const auto r = client.call("hello", json::object{{"protocol_versions", {1}},
-                                                     {"client",
-                                                      {{"name", "gdp-test"},
-                                                       {"version", "0"},
-                                                       {"pid", getpid()},
-                                                       {"tty", tty}}},
-                                                     {"capabilities", json::array{}}});
+    const auto r = client.call(
+        "hello",
+        json::object{{"protocol_versions", {1}},
+                     {"client", {{"name", "gdp-test"}, {"version", "0"}, {"pid", getpid()}, {"tty", tty}}},
+                     {"capabilities", json::array{}}});
     REQUIRE(error_code(r) == 0);
   }
-  json::value call(std::string_view method, json::object params) { return client.call(method, std::move(params)); }
+  json::value call(std::string_view method, json::object params) {
+    return client.call(method, std::move(params));
+  }
   json::object ok(std::string_view method, json::object params) {
     const auto r = call(method, std::move(params));
     INFO(json::serialize(r));
@@ -152,7 +152,8 @@ TEST_CASE("two terminals on one session: one approves, the other denies, both se
   CHECK(step_of(pending) == 2);
   // A stale step number or version gets a clear refusal.
   CHECK(error_code(other.call("approve", {{"session_id", id}, {"step", 7}})) == kInvalidState);
-  CHECK(error_code(other.call("approve", {{"session_id", id}, {"step", 2}, {"version", 5}})) == kInvalidState);
+  CHECK(error_code(other.call("approve", {{"session_id", id}, {"step", 2}, {"version", 5}})) ==
+        kInvalidState);
   follower.ok("deny", {{"session_id", id}, {"step", 2}, {"reason", "keep the raw values"}});
   const auto denied = other.ok("status", {{"session_id", id}}).at("session").as_object();
   CHECK(denied.at("steps").as_array().at(1).at("state") == "denied");
@@ -192,7 +193,8 @@ TEST_CASE("an edit that breaks the syntax cannot run; the fixed edit is shown ag
   t.attach(id);
   t.next("approval_needed");
 
-  const auto broken = editor.ok("edit", {{"session_id", id}, {"step", 1}, {"content", "print('half\nx = (\n"}});
+  const auto broken =
+      editor.ok("edit", {{"session_id", id}, {"step", 1}, {"content", "print('half\nx = (\n"}});
   CHECK(broken.at("validation").at("is_valid") == false);
   const auto& errors = broken.at("validation").at("syntax_errors").as_array();
   REQUIRE_FALSE(errors.empty());
@@ -208,11 +210,13 @@ TEST_CASE("an edit that breaks the syntax cannot run; the fixed edit is shown ag
   CHECK(fixed.at("version") == 3);
   CHECK(t.next("approval_needed").at("pending").at("script").at("content") == "print('edited by hand')\n");
   // Approving what one saw before the edit is refused: it is not what would run.
-  CHECK(error_code(editor.call("approve", {{"session_id", id}, {"step", 1}, {"version", 2}})) == kInvalidState);
+  CHECK(error_code(editor.call("approve", {{"session_id", id}, {"step", 1}, {"version", 2}})) ==
+        kInvalidState);
   editor.ok("approve", {{"session_id", id}, {"step", 1}, {"version", 3}});
   const auto ran = t.next("step_finished");
   CHECK(ran.at("result").at("success") == true);
-  CHECK(std::string(ran.at("result").at("output_data").as_string()).find("edited by hand") != std::string::npos);
+  CHECK(std::string(ran.at("result").at("output_data").as_string()).find("edited by hand") !=
+        std::string::npos);
 
   const auto versions = editor.ok("show", {{"session_id", id}, {"step", 1}}).at("versions").as_array();
   REQUIRE(versions.size() == 3);
@@ -284,10 +288,12 @@ TEST_CASE("gdpd killed while a step waits, while it runs and after it finished: 
     CHECK(step_of(t.next("approval_needed")) == 3);
     t.ok("deny", {{"session_id", id}});
     CHECK(t.next("finished").at("status") == "completed");
-    CHECK(starts_of(t, id, 1) == 2);  // once before the kill during its run, once after; never after it finished
+    CHECK(starts_of(t, id, 1) ==
+          2);  // once before the kill during its run, once after; never after it finished
     const auto decisions = t.ok("show", {{"session_id", id}, {"step", 1}}).at("decisions").as_array();
     std::size_t approvals = 0;
-    for (const auto& d : decisions) if (d.at("decision") == "approve") ++approvals;
+    for (const auto& d : decisions)
+      if (d.at("decision") == "approve") ++approvals;
     CHECK(approvals == 1);
   }
 }
@@ -298,12 +304,14 @@ TEST_CASE("a changed input stops the session before the next step runs", "[e2e][
   const auto id = p.submit(t);
   t.attach(id);
   t.next("approval_needed");
-  std::ofstream(p.input, std::ios::app) << "999,2026-01-01,Someone,x@example.com,North,Widget,1,1.0,0,shipped\n";
+  std::ofstream(p.input, std::ios::app)
+      << "999,2026-01-01,Someone,x@example.com,North,Widget,1,1.0,0,shipped\n";
   t.ok("approve", {{"session_id", id}});
   const auto finished = t.next("finished");
   CHECK(finished.at("status") == "failed");
   const auto view = status_of(t, id);
-  CHECK(std::string(view.at("failure").as_string()).find("changed since the session started") != std::string::npos);
+  CHECK(std::string(view.at("failure").as_string()).find("changed since the session started") !=
+        std::string::npos);
   CHECK(view.at("steps").at(0).as_object().contains("result") == true);
   CHECK(view.at("steps").at(0).at("result").is_null());  // nothing ran on the changed file
   // And it cannot be resumed on the changed file.
@@ -363,4 +371,25 @@ TEST_CASE("cleanup --older-than removes abandoned sessions and their files, noth
   for (const auto& s : status.at("sessions").as_array()) listed.emplace(s.at("session_id").as_string());
   CHECK(listed.count(abandoned) == 0);
   CHECK(listed.count(finished) == 1);
+}
+
+TEST_CASE("SIGTERM while a session waits: gdpd stops at once and the session can be resumed",
+          "[e2e][docker][session]") {
+  Project p;
+  std::string id;
+  {
+    Terminal t(p.socket(), "pts/10");
+    id = p.submit(t);
+    t.attach(id);
+    t.next("approval_needed");
+  }
+  CHECK(p.daemon->stop(SIGTERM) == 0);  // within stop()'s 10 s, not the session's hours
+  p.start();
+  Terminal t(p.socket(), "pts/10");
+  CHECK(status_of(t, id).at("status") == "abandoned");
+  const auto before = last_seq(t, id);
+  t.ok("resume", {{"session_id", id}});
+  t.attach(id, before);
+  CHECK(step_of(t.next("approval_needed")) == 1);
+  t.ok("cancel", {{"session_id", id}});
 }
