@@ -12,8 +12,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
+#include "tests/support/unix_socket.h"
 
 #include <algorithm>
 #include <atomic>
@@ -70,19 +72,7 @@ Figures summarize(std::vector<double> v) {
   std::exit(1);
 }
 
-int connect_unix(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return -1;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
+using gdp::test::connect_unix;
 
 bool write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {

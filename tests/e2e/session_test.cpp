@@ -3,6 +3,7 @@
 // same workflow through the gdp binary), so each test controls exactly which terminal says what:
 // one connection follows the session as an attached terminal would, others answer.
 #include "tests/e2e/e2e.h"
+#include "tests/support/fake_gemini.h"
 
 #include <catch2/catch.hpp>
 
@@ -100,6 +101,15 @@ json::object status_of(Terminal& t, const std::string& id) {
 
 std::int64_t step_of(const json::object& event) {
   return event.at("step").as_int64();
+}
+
+// A new session whose first step waits for approval; the terminal closes, the session waits on.
+std::string waiting_session(Project& p, const std::string& tty) {
+  Terminal t(p.socket(), tty);
+  const auto id = p.submit(t);
+  t.attach(id);
+  t.next("approval_needed");
+  return id;
 }
 
 // The session's last event number so far.
@@ -231,13 +241,7 @@ TEST_CASE("an edit that breaks the syntax cannot run; the fixed edit is shown ag
 TEST_CASE("gdpd killed while a step waits, while it runs and after it finished: resume loses nothing",
           "[e2e][docker][session]") {
   Project p;
-  std::string id;
-  {
-    Terminal t(p.socket(), "pts/5");
-    id = p.submit(t);
-    t.attach(id);
-    t.next("approval_needed");
-  }
+  const auto id = waiting_session(p, "pts/5");
   // 1. Killed while step 1 waits for approval.
   p.kill9();
   p.start();
@@ -376,13 +380,7 @@ TEST_CASE("cleanup --older-than removes abandoned sessions and their files, noth
 TEST_CASE("SIGTERM while a session waits: gdpd stops at once and the session can be resumed",
           "[e2e][docker][session]") {
   Project p;
-  std::string id;
-  {
-    Terminal t(p.socket(), "pts/10");
-    id = p.submit(t);
-    t.attach(id);
-    t.next("approval_needed");
-  }
+  const auto id = waiting_session(p, "pts/10");
   CHECK(p.daemon->stop(SIGTERM) == 0);  // within stop()'s 10 s, not the session's hours
   p.start();
   Terminal t(p.socket(), "pts/10");
@@ -392,4 +390,37 @@ TEST_CASE("SIGTERM while a session waits: gdpd stops at once and the session can
   t.attach(id, before);
   CHECK(step_of(t.next("approval_needed")) == 1);
   t.ok("cancel", {{"session_id", id}});
+}
+
+TEST_CASE("a Gemini session stores the exact bytes it sent, and show --sent gives them back, without the key",
+          "[e2e][docker][session]") {
+  const std::string key = "AIzaSySessionE2Efake0123456789abcdefghi";
+  FakeGemini gemini{FakeGeminiOptions{key}};
+  Project p({"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()});
+  Terminal t(p.socket(), "pts/11");
+  const auto submitted =
+      t.ok("submit",
+           {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}});
+  CHECK(submitted.at("session").at("planner") == "gemini");
+  const std::string id(submitted.at("session").at("session_id").as_string());
+  t.attach(id);
+  t.next("approval_needed");
+  const auto shown = t.ok("show", {{"session_id", id}, {"sent", true}});
+  std::vector<std::string> sent;
+  for (const auto& r : shown.at("sent").as_array()) sent.emplace_back(r.at("body").as_string());
+  std::vector<std::string> received;
+  for (const auto& r : gemini.requests()) {
+    if (r.method == "POST") received.push_back(r.body);
+  }
+  REQUIRE_FALSE(sent.empty());
+  CHECK(sent == received);  // byte for byte, in order
+  for (const auto& body : sent) CHECK(body.find(key) == std::string::npos);
+  t.ok("cancel", {{"session_id", id}});
+  // Nothing the session left on disk holds the key.
+  for (const auto& e : fs::recursive_directory_iterator(p.dir.path())) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    CHECK(bytes.find(key) == std::string::npos);
+  }
 }

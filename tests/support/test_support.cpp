@@ -1,5 +1,7 @@
 #include "tests/support/test_support.h"
 
+#include "tests/support/unix_socket.h"
+
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -18,23 +20,6 @@
 #include <thread>
 
 namespace gdp::test {
-namespace {
-
-int connect_unix(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return -1;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-}  // namespace
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
