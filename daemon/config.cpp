@@ -36,6 +36,8 @@ po::options_description shared_options() {
       ("sandbox.image", po::value<std::string>(), "the image scripts run in (default gdp-runtime)")
       ("sandbox.timeout-minutes", po::value<int>(), "a script is stopped after this long (default 30)")
       ("max-concurrent-containers", po::value<std::size_t>(), "steps that may run at once, all sessions together (default 1)")
+      ("store.max-mb", po::value<double>(), "each project's history cap in MB; the oldest finished sessions make room (default 100)")
+      ("store.backup-hours", po::value<double>(), "hours between backups of every open project's history (default 24)")
       ("privacy.strict", po::value<bool>(), "drop sensitive columns from snapshots instead of masking (default false)")
       ("privacy.shape-hints", po::value<bool>(),
        "show an email's domain or a value's length inside placeholders (default false)")
@@ -94,6 +96,18 @@ void apply(const po::variables_map& vm, DaemonConfig& cfg, const std::string& so
     if (cfg.resources.image.empty()) throw ConfigError("sandbox.image in " + source + " is empty");
   }
   positive("max-concurrent-containers", cfg.max_concurrent_containers);
+  if (vm.count("store.max-mb")) {
+    const double mb = vm["store.max-mb"].as<double>();
+    if (!(mb >= 0.1 && mb <= 1e6))
+      throw ConfigError("store.max-mb in " + source + " must be between 0.1 and 1000000");
+    cfg.store_cap_bytes = static_cast<std::uint64_t>(mb * 1024 * 1024);
+  }
+  if (vm.count("store.backup-hours")) {
+    cfg.backup_hours = vm["store.backup-hours"].as<double>();
+    if (!(cfg.backup_hours > 0 && cfg.backup_hours <= 24 * 365)) {
+      throw ConfigError("store.backup-hours in " + source + " must be more than 0 and at most a year");
+    }
+  }
   if (vm.count("privacy.strict")) cfg.privacy_strict = vm["privacy.strict"].as<bool>();
   if (vm.count("privacy.shape-hints")) cfg.privacy_shape_hints = vm["privacy.shape-hints"].as<bool>();
   if (vm.count("gemini.endpoint")) {

@@ -43,6 +43,10 @@ struct DaemonConfig {
   sandbox::ResourceConfig resources;
   // At most this many steps run at once across all sessions (the seed's CLIConfig); others queue.
   std::size_t max_concurrent_containers = 1;
+  // Each project's store: its size cap (live pages plus WAL), and how often every open project's
+  // store is copied to .gemini-processor/backups/ (SQLite's online backup) besides before migrations.
+  std::uint64_t store_cap_bytes = std::uint64_t{100} << 20;
+  double backup_hours = 24;
   // The Gemini planner (gemini.* keys) and its HTTPS transport: ca-file from the config, the
   // proxy from HTTPS_PROXY / NO_PROXY in gdpd's environment.
   planner::GeminiConfig gemini;

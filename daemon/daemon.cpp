@@ -5,6 +5,7 @@
 #include "common/wire.h"
 #include "daemon/log.h"
 #include "daemon/sandbox/runner.h"
+#include "daemon/worker_pool.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -51,7 +52,8 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
       listener_(io_, core_.config.socket_path),
       methods_(core_),
       signals_(io_),
-      shutdown_deadline_(io_) {
+      shutdown_deadline_(io_),
+      backup_timer_(io_) {
   if (!core_.config.state_dir.empty()) {
     // The state dir holds nothing secret yet, but it will hold session state: keep it private.
     std::error_code ec;
@@ -89,8 +91,10 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
   // Sessions: the projects this gdpd has seen are opened now, and what a dead gdpd left active is
   // marked abandoned (its containers went with the cleanup above), before any client is served.
   core_.loop = io_.get_executor();
-  core_.sessions = std::make_unique<session::SessionManager>(core_.loop, core_.config.state_dir,
-                                                             core_.config.max_concurrent_containers);
+  store::StoreConfig store_config;
+  store_config.cap_bytes = core_.config.store_cap_bytes;
+  core_.sessions = std::make_unique<session::SessionManager>(
+      core_.loop, core_.config.state_dir, core_.config.max_concurrent_containers, store_config);
   if (const auto left = core_.sessions->recover(); !left.empty()) {
     GDP_LOG(warn) << left.size()
                   << " session(s) abandoned by a previous gdpd; gdp resume SESSION continues one";
@@ -111,6 +115,7 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
     });
   }
   asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_, backup_loop(), asio::detached);
   GDP_LOG(info) << "gdpd listening on " << listener_.path();
 }
 
@@ -171,6 +176,21 @@ asio::awaitable<void> Daemon::accept_loop() {
   }
 }
 
+// Every open project's store is backed up on a schedule (besides before each migration), so a
+// corrupt database found at open has a recent copy to come back from.
+asio::awaitable<void> Daemon::backup_loop() {
+  const auto every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double, std::ratio<3600>>(core_.config.backup_hours));
+  for (;;) {
+    backup_timer_.expires_after(every);
+    const auto [ec] = co_await backup_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || stopping_) co_return;
+    auto work = [sessions = core_.sessions.get()] { return sessions->backup_all(); };
+    const auto n = co_await run_blocking(*core_.workers, work);
+    GDP_LOG(debug) << "backed up " << n << " project store(s)";
+  }
+}
+
 void Daemon::on_connection_closed(std::uint64_t id) {
   connections_.erase(id);
   core_.sessions->connection_closed(id);
@@ -187,6 +207,7 @@ void Daemon::begin_shutdown(const std::string& reason) {
   stopping_ = true;
   GDP_LOG(info) << "shutting down (" << reason << "), " << connections_.size() << " client(s) attached";
   listener_.close();
+  backup_timer_.cancel();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   // Tell every attached client why, then let each drain its queue. Copy: finish() may close.

@@ -71,6 +71,7 @@ class Daemon {
 
  private:
   boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> backup_loop();
   void begin_shutdown(const std::string& reason);
   void on_connection_closed(std::uint64_t id);
 
@@ -81,6 +82,7 @@ class Daemon {
   Methods methods_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_deadline_;
+  boost::asio::steady_timer backup_timer_;
   std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
   std::uint64_t next_id_ = 1;
   bool stopping_ = false;

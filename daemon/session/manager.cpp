@@ -2,6 +2,8 @@
 
 #include "daemon/log.h"
 
+#include <boost/asio/post.hpp>
+
 #include <fstream>
 #include <set>
 
@@ -55,6 +57,15 @@ std::shared_ptr<ProjectStore> SessionManager::project(const fs::path& dir) {
   std::lock_guard lock(projects_mutex_);
   if (const auto it = projects_.find(key); it != projects_.end()) return it->second;
   auto opened = std::make_shared<ProjectStore>(store::ContextStore::open(key, store_config_));
+  // Sessions the cap removed leave the listing too (on the loop, where the listing lives).
+  opened->on_evicted = [this, loop = slots_->executor()](std::vector<std::string> ids) {
+    boost::asio::post(loop, [this, ids = std::move(ids)] {
+      for (const auto& id : ids) {
+        GDP_LOG(info) << "session " << id << " evicted to keep its project's history under the cap";
+        forget(id);
+      }
+    });
+  };
   for (const auto& notice : opened->with([](store::ContextStore& s) { return s.notices(); })) {
     GDP_LOG(warn) << "project " << key.string() << ": " << notice;
   }
@@ -101,6 +112,19 @@ void SessionManager::update(const proto::SessionSummary& summary) {
 void SessionManager::forget(const std::string& id) {
   summaries_.erase(id);
   sessions_.erase(id);
+}
+
+std::size_t SessionManager::backup_all() {
+  std::size_t done = 0;
+  for (const auto& dir : projects()) {
+    try {
+      project(dir)->with([](store::ContextStore& s) { return s.backup(); });
+      ++done;
+    } catch (const std::exception& e) {
+      GDP_LOG(warn) << "project " << dir.string() << " could not be backed up: " << e.what();
+    }
+  }
+  return done;
 }
 
 void SessionManager::shutdown() {

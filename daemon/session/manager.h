@@ -33,6 +33,8 @@ class SessionManager {
   // A project's store, opened once and shared (blocking; any thread). Remembers the project.
   std::shared_ptr<ProjectStore> project(const std::filesystem::path& dir);
   std::vector<std::filesystem::path> projects() const;
+  // SQLite's online backup of every open project's store (blocking); how many were backed up.
+  std::size_t backup_all();
 
   // ---- on the loop ----
   std::shared_ptr<Session> live(const std::string& id) const;

@@ -21,6 +21,7 @@ class ContainerSlots {
       : executor_(std::move(executor)), free_(slots) {}
 
   bool free() const { return free_ > 0; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
   std::size_t waiting() const { return waiters_.size(); }
 
   // Takes a slot, waiting for one when none is free. Pair with release(), or use Slot.

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 using namespace gdp::test;
 namespace fs = std::filesystem;
@@ -44,6 +45,7 @@ struct Terminal {
   // Follows a session: the events it replays come first, then live ones (duplicates dropped by seq).
   json::object attach(const std::string& id, std::int64_t since = 0) {
     auto r = ok("attach", {{"session_id", id}, {"since_seq", since}});
+    last_seq = since;  // numbers are per session
     for (const auto& e : r.at("events").as_array()) replay.push_back(e.as_object());
     return r;
   }
@@ -423,4 +425,51 @@ TEST_CASE("a Gemini session stores the exact bytes it sent, and show --sent give
     const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     CHECK(bytes.find(key) == std::string::npos);
   }
+}
+
+TEST_CASE("the store's cap evicts the oldest finished sessions first, never the active one",
+          "[e2e][docker][session]") {
+  Project p({"--store.max-mb", "0.25"});
+  Terminal t(p.socket(), "pts/12");
+  std::vector<std::string> order;
+  std::set<std::string> gone;
+  for (int i = 0; i < 12 && gone.size() < 2; ++i) {
+    const auto id = p.submit(t);
+    order.push_back(id);
+    t.attach(id);
+    t.next("approval_needed");
+    // While this one is active, none of the listed sessions is it missing.
+    std::set<std::string> listed;
+    const auto status = t.ok("status", {});
+    for (const auto& s : status.at("sessions").as_array()) listed.emplace(s.at("session_id").as_string());
+    REQUIRE(listed.count(id) == 1);
+    t.ok("cancel", {{"session_id", id}});
+    t.ok("detach", {{"session_id", id}});
+    gone.clear();
+    for (const auto& s : order) {
+      if (!fs::exists(p.project / ".gemini-processor" / "sessions" / s)) gone.insert(s);
+    }
+    // What is gone is always the oldest: a prefix of the order.
+    for (std::size_t k = 0; k < gone.size(); ++k) CHECK(gone.count(order[k]) == 1);
+  }
+  REQUIRE(gone.size() >= 2);  // the cap was reached, and evicted
+  t.ok("ping", {});           // the listing catches up on the loop
+  std::set<std::string> listed;
+  const auto status = t.ok("status", {});
+  for (const auto& s : status.at("sessions").as_array()) listed.emplace(s.at("session_id").as_string());
+  for (const auto& s : gone) CHECK(listed.count(s) == 0);
+  CHECK(error_code(t.call("status", {{"session_id", *gone.begin()}})) != 0);
+}
+
+TEST_CASE("every open project's store is backed up on the configured schedule", "[e2e][docker][session]") {
+  Project p({"--store.backup-hours", "0.0005"});  // every 1.8 s
+  Terminal t(p.socket(), "pts/13");
+  const auto id = p.submit(t);
+  const auto backups = p.project / ".gemini-processor" / "backups";
+  for (int i = 0; i < 100 && (!fs::exists(backups) || fs::is_empty(backups)); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(fs::exists(backups));
+  CHECK_FALSE(fs::is_empty(backups));
+  t.ok("cancel", {{"session_id", id}});
 }
