@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 using namespace gdp::test;
@@ -118,6 +119,14 @@ std::string waiting_session(Project& p, const std::string& tty) {
 std::int64_t last_seq(Terminal& t, const std::string& id) {
   const auto events = t.ok("log", {{"session_id", id}}).at("events").as_array();
   return events.empty() ? 0 : events.back().at("seq").as_int64();
+}
+
+// A session a stopped gdpd left: abandoned until resumed, then followed from where it was.
+void resume_and_follow(Terminal& t, const std::string& id) {
+  CHECK(status_of(t, id).at("status") == "abandoned");
+  const auto before = last_seq(t, id);
+  CHECK(t.ok("resume", {{"session_id", id}}).at("status") == "active");
+  t.attach(id, before);
 }
 
 // How many times a step started, over a session's whole log.
@@ -270,10 +279,7 @@ TEST_CASE("gdpd killed while a step waits, while it runs and after it finished: 
   p.start();
   {
     Terminal t(p.socket(), "pts/5");
-    CHECK(status_of(t, id).at("status") == "abandoned");
-    const auto before = last_seq(t, id);
-    t.ok("resume", {{"session_id", id}});
-    t.attach(id, before);
+    resume_and_follow(t, id);
     // The approval stands: the step runs again without asking.
     const auto finished = t.next("step_finished");
     CHECK(step_of(finished) == 1);
@@ -286,9 +292,7 @@ TEST_CASE("gdpd killed while a step waits, while it runs and after it finished: 
   p.start();
   {
     Terminal t(p.socket(), "pts/5");
-    const auto before = last_seq(t, id);
-    t.ok("resume", {{"session_id", id}});
-    t.attach(id, before);
+    resume_and_follow(t, id);
     CHECK(step_of(t.next("approval_needed")) == 2);
     t.ok("deny", {{"session_id", id}});
     CHECK(step_of(t.next("approval_needed")) == 3);
@@ -386,10 +390,7 @@ TEST_CASE("SIGTERM while a session waits: gdpd stops at once and the session can
   CHECK(p.daemon->stop(SIGTERM) == 0);  // within stop()'s 10 s, not the session's hours
   p.start();
   Terminal t(p.socket(), "pts/10");
-  CHECK(status_of(t, id).at("status") == "abandoned");
-  const auto before = last_seq(t, id);
-  t.ok("resume", {{"session_id", id}});
-  t.attach(id, before);
+  resume_and_follow(t, id);
   CHECK(step_of(t.next("approval_needed")) == 1);
   t.ok("cancel", {{"session_id", id}});
 }
@@ -417,6 +418,18 @@ TEST_CASE("a Gemini session stores the exact bytes it sent, and show --sent give
   REQUIRE_FALSE(sent.empty());
   CHECK(sent == received);  // byte for byte, in order
   for (const auto& body : sent) CHECK(body.find(key) == std::string::npos);
+  // The session's containers never see the key: not in their environment, command or labels.
+  const auto listed =
+      run_process({"/usr/bin/docker", "ps", "-aq", "--filter", "label=org.gdp.session=" + id});
+  REQUIRE(listed.exit_code == 0);
+  std::vector<std::string> inspect{"/usr/bin/docker", "inspect"};
+  std::istringstream ids(listed.out);
+  for (std::string c; ids >> c;) inspect.push_back(c);
+  if (inspect.size() > 2) {
+    const auto details = run_process(inspect);
+    REQUIRE(details.exit_code == 0);
+    CHECK(details.out.find(key) == std::string::npos);
+  }
   t.ok("cancel", {{"session_id", id}});
   // Nothing the session left on disk holds the key.
   for (const auto& e : fs::recursive_directory_iterator(p.dir.path())) {
