@@ -205,7 +205,7 @@ TEST_CASE("two terminals on one session: one approves, the other denies, both se
   CHECK(shown2.at("decisions").at(0).at("by").at("tty") == "pts/1");
 }
 
-TEST_CASE("an edit that breaks the syntax cannot run; the fixed edit is shown again and runs",
+TEST_CASE("an edit that breaks the syntax cannot run, and the fixed edit is shown again and runs",
           "[e2e][docker][session]") {
   Project p;
   Terminal t(p.socket(), "pts/3");

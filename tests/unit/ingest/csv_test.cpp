@@ -303,7 +303,7 @@ TEST_CASE("looks_delimited tells delimited data from prose", "[csv]") {
 
 // ---- scanning ----------------------------------------------------------------------------------
 
-TEST_CASE("CRLF line ends are not data; a lone CR is", "[csv]") {
+TEST_CASE("CRLF line ends are not data, a lone CR is", "[csv]") {
   const auto got = parse("a,b\r\n1,2\r\n3,x\ry\r\n4,\"q\r\n\"\r\n5,\r\n");
   CHECK(got.rows ==
         std::vector<Row>{

@@ -97,7 +97,7 @@ TEST_CASE("null markers are the spellings files use for a missing value", "[type
   }
 }
 
-TEST_CASE("a column of only nulls is null; nulls do not vote on the type", "[types]") {
+TEST_CASE("a column of only nulls is null, and nulls do not vote on the type", "[types]") {
   const auto all_null = infer({"", "NA", "null", "  "});
   CHECK(all_null.type == ColumnType::null);
   CHECK(all_null.count == 4);

@@ -387,7 +387,7 @@ TEST_CASE("a per-day quota is APIQuotaExceeded at once, without waiting", "[plan
   CHECK(rig.http->sent.size() == 2);
 }
 
-TEST_CASE("503s back off exponentially with full jitter, then succeed; too many end in Network",
+TEST_CASE("503s back off exponentially with full jitter, then succeed, and too many end in Network",
           "[planner][gemini]") {
   const auto overloaded =
       replies::error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.");
