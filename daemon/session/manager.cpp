@@ -28,6 +28,10 @@ std::vector<std::string> SessionManager::recover() {
   for (std::string line; std::getline(in, line);) {
     if (!line.empty()) known.insert(line);
   }
+  {
+    std::lock_guard lock(projects_mutex_);
+    listed_ = known;
+  }
   for (const auto& dir : known) {
     std::error_code ec;
     if (!fs::is_directory(dir / ".gemini-processor", ec)) {
@@ -71,7 +75,7 @@ std::shared_ptr<ProjectStore> SessionManager::project(const fs::path& dir) {
   }
   projects_.emplace(key, opened);
   // Remembered (append-only, read once at start) so the next gdpd finds this project again.
-  std::ofstream(known_projects_file(), std::ios::app) << key.string() << "\n";
+  if (listed_.insert(key).second) std::ofstream(known_projects_file(), std::ios::app) << key.string() << "\n";
   return opened;
 }
 

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,7 @@ class SessionManager {
   std::shared_ptr<ContainerSlots> slots_;
   mutable std::mutex projects_mutex_;
   std::map<std::filesystem::path, std::shared_ptr<ProjectStore>> projects_;
+  std::set<std::filesystem::path> listed_;  // the projects file's lines, so each is written once
   std::map<std::string, std::shared_ptr<Session>> sessions_;
   std::map<std::string, proto::SessionSummary> summaries_;
 };
