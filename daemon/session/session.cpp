@@ -388,6 +388,11 @@ asio::awaitable<void> Session::drive() {
     end = proto::SessionStatus::failed;
     failure = e.what();
   }
+  // Cancelling kills the session's containers, so whatever was under way may fail for that reason.
+  if (cancelled_) {
+    end = proto::SessionStatus::cancelled;
+    failure.reset();
+  }
   co_await finish(end, failure);
 }
 
