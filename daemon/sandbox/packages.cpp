@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 
 namespace gdp::sandbox {
@@ -47,6 +48,29 @@ bool contains(const std::string& text, std::string_view what) {
 }
 
 }  // namespace
+
+std::string debian_package_for(std::string_view name) {
+  std::string base(name.substr(0, name.find_first_of("=<>!~;[ ")));
+  for (auto& c : base) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '_') c = '-';
+  }
+  if (base.starts_with("python3-")) return base;
+  // Where the import name, the PyPI name and Debian's name part ways.
+  static const std::map<std::string_view, std::string_view> kDifferent{
+      {"beautifulsoup4", "python3-bs4"}, {"bs4", "python3-bs4"},
+      {"pyyaml", "python3-yaml"},        {"yaml", "python3-yaml"},
+      {"pillow", "python3-pil"},         {"pil", "python3-pil"},
+      {"scikit-learn", "python3-sklearn"}, {"sklearn", "python3-sklearn"},
+      {"opencv-python", "python3-opencv"}, {"cv2", "python3-opencv"},
+      {"python-dateutil", "python3-dateutil"}, {"dateutil", "python3-dateutil"},
+      {"pytz", "python3-tz"},            {"tz", "python3-tz"},
+      {"statsmodels", "python3-statsmodels"}, {"openpyxl", "python3-openpyxl"},
+  };
+  if (const auto it = kDifferent.find(base); it != kDifferent.end()) return std::string(it->second);
+  if (base.starts_with("python-")) base.erase(0, 7);
+  return "python3-" + base;
+}
 
 PackageInstaller::PackageInstaller(Engine& engine, ResourceConfig config, Installer installer,
                                    std::chrono::seconds timeout, std::string network)

@@ -8,11 +8,19 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gdp::sandbox {
 
 enum class Installer { apt, pip };
+
+// The Debian package that provides what a script names in required_packages. Scripts name Python
+// distributions or modules ("pandas", "PyYAML", "scikit-learn==1.2"); the runtime image installs
+// from Debian, whose Python 3 packages are "python3-" and the lower-cased name, with a few known
+// exceptions. A version pin is dropped: Debian's version is what there is. A name that is a Debian
+// Python package already ("python3-tabulate") is kept.
+std::string debian_package_for(std::string_view name);
 
 struct PackageStep {
   std::string image;    // the derived image to run later scripts on

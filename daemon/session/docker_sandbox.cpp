@@ -32,6 +32,17 @@ const std::set<std::string>& image_packages() {
   return packages;
 }
 
+// Python's own modules in the runtime image: never a package to install.
+const std::set<std::string, std::less<>>& python_stdlib() {
+  static const std::set<std::string, std::less<>> modules = [] {
+    std::set<std::string, std::less<>> out;
+    std::istringstream words{std::string(kPythonStdlib)};
+    for (std::string w; words >> w;) out.insert(w);
+    return out;
+  }();
+  return modules;
+}
+
 class DockerStepSandbox final : public StepSandbox {
  public:
   DockerStepSandbox(std::shared_ptr<sandbox::Engine> engine, sandbox::ResourceConfig config,
@@ -58,10 +69,10 @@ class DockerStepSandbox final : public StepSandbox {
   std::vector<std::string> missing_packages(const std::vector<std::string>& wanted) override {
     std::vector<std::string> missing;
     for (const auto& p : wanted) {
-      // A Python module's name ("pandas") counts as its Debian package ("python3-pandas").
-      const bool have =
-          image_packages().contains(p) || image_packages().contains("python3-" + p) || installed_.contains(p);
-      if (!have) missing.push_back(p);
+      if (python_stdlib().contains(p.substr(0, p.find('.')))) continue;
+      const auto deb = sandbox::debian_package_for(p);
+      const bool have = image_packages().contains(deb) || installed_.contains(deb);
+      if (!have && std::find(missing.begin(), missing.end(), deb) == missing.end()) missing.push_back(deb);
     }
     if (missing.empty()) return missing;
     // Installed by an earlier session of this machine: the derived image is there already.

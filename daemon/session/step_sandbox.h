@@ -31,7 +31,8 @@ class StepSandbox {
   virtual proto::ValidationResult validate(const std::string& content, std::int64_t step) = 0;
   // Runs an approved script; its outputs land in the session's work and output folders.
   virtual sandbox::StepRun run(const std::string& content, std::int64_t step) = 0;
-  // The packages of `wanted` the current image lacks (empty: no package step needed).
+  // The Debian packages that provide what `wanted` names and the current image lacks (empty: no
+  // package step needed). Python's own modules are never missing.
   virtual std::vector<std::string> missing_packages(const std::vector<std::string>& wanted) = 0;
   // Installs them (an approved package step); later steps run on the image that has them.
   virtual PackageResult install(const std::vector<std::string>& packages, std::int64_t step) = 0;

@@ -53,12 +53,20 @@ struct Terminal {
   // The next session event of `kind` (earlier ones are kept in `seen`), failing on `finished`
   // unless that is what is awaited.
   json::object next(std::string_view kind, std::chrono::seconds timeout = std::chrono::seconds(180)) {
+    return next_where("kind", kind, timeout);
+  }
+  // The next session event in `phase`, whatever its kind.
+  json::object next_in(std::string_view phase, std::chrono::seconds timeout = std::chrono::seconds(180)) {
+    return next_where("phase", phase, timeout);
+  }
+  json::object next_where(std::string_view field, std::string_view value, std::chrono::seconds timeout) {
     for (;;) {
       json::object e;
       if (!replay.empty()) {
         e = replay.front();
         replay.erase(replay.begin());
       } else {
+        INFO("waiting for " << field << " " << value << "; the events so far:\n" << events_so_far());
         auto msg = client.read(timeout);
         REQUIRE(msg);
         const auto& o = msg->as_object();
@@ -68,9 +76,14 @@ struct Terminal {
       if (e.at("seq").as_int64() <= last_seq) continue;
       last_seq = e.at("seq").as_int64();
       seen.push_back(e);
-      if (e.at("kind").as_string() == kind) return e;
+      if (e.at(field).is_string() && e.at(field).as_string() == value) return e;
       if (e.at("kind") == "finished") FAIL("the session finished early: " << json::serialize(e));
     }
+  }
+  std::string events_so_far() const {
+    std::string out;
+    for (const auto& e : seen) out += json::serialize(e) + "\n";
+    return out;
   }
   std::vector<json::object> seen;
   std::vector<json::object> replay;
@@ -122,10 +135,11 @@ std::int64_t last_seq(Terminal& t, const std::string& id) {
 }
 
 // A session a stopped gdpd left: abandoned until resumed, then followed from where it was.
-void resume_and_follow(Terminal& t, const std::string& id) {
+void resume_and_follow(Terminal& t, const std::string& id, json::object extra = {}) {
   CHECK(status_of(t, id).at("status") == "abandoned");
   const auto before = last_seq(t, id);
-  CHECK(t.ok("resume", {{"session_id", id}}).at("status") == "active");
+  extra["session_id"] = id;
+  CHECK(t.ok("resume", std::move(extra)).at("status") == "active");
   t.attach(id, before);
 }
 
@@ -485,4 +499,104 @@ TEST_CASE("every open project's store is backed up on the configured schedule", 
   REQUIRE(fs::exists(backups));
   CHECK_FALSE(fs::is_empty(backups));
   t.ok("cancel", {{"session_id", id}});
+}
+
+// The Docker CLI's answer, split into words (ids).
+std::vector<std::string> docker_words(std::vector<std::string> args) {
+  args.insert(args.begin(), "/usr/bin/docker");
+  const auto r = run_process(args);
+  REQUIRE(r.exit_code == 0);
+  std::vector<std::string> out;
+  std::istringstream words(r.out);
+  for (std::string w; words >> w;) out.push_back(w);
+  return out;
+}
+
+TEST_CASE("a script that needs a package gets its own approved package step: a real install, killed in "
+          "planning and while installing, resumed, and the script runs on the new image without network",
+          "[e2e][docker][session][packages]") {
+  // A real install every time: the derived image an earlier run left is removed first.
+  const std::string label = "label=org.gdp.packages=python3-tabulate";
+  for (const auto& image : docker_words({"images", "-q", "--filter", label})) {
+    (void)run_process({"/usr/bin/docker", "rmi", "-f", image});
+  }
+  const std::string key = "AIzaSyPackageE2Efake0123456789abcdefghi";
+  FakeGemini gemini{FakeGeminiOptions{key}};
+  Project p({"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()});
+  const json::object script{
+      {"description", "Prints a small table with the tabulate library and saves it."},
+      {"content",
+       "from tabulate import tabulate\n\ntable = tabulate([['north', 3], ['south', 5]], headers=['region', "
+       "'orders'])\nprint(table)\nwith open('/data/output/table.txt', 'w') as out:\n    out.write(table)\n"},
+      {"required_packages", json::array{"tabulate", "csv"}},  // csv is Python's own: never installed
+      {"input_files", json::array{}},
+      {"output_files", json::array{"/data/output/table.txt"}},
+      {"estimated_runtime", 5}};
+  const auto proposal = json::serialize(json::object{{"done", false}, {"script", script}});
+  gemini.push(FakeReply::analysis());
+  gemini.push(FakeReply::text(proposal).delay(std::chrono::seconds(30)));  // still planning when killed
+  std::string id;
+  {
+    Terminal t(p.socket(), "pts/21");
+    id = std::string(t.ok("submit", {{"source", {{"path", p.input.string()}}},
+                                     {"project", p.project.string()},
+                                     {"api_key", key}})
+                         .at("session")
+                         .at("session_id")
+                         .as_string());
+    t.attach(id);
+    t.next_in("planning");
+  }
+  // 1. Killed while the planner is asked: nothing was stored, so resume asks again.
+  p.kill9();
+  gemini.push(FakeReply::text(proposal));
+  p.start();
+  std::int64_t install_step = 0;
+  {
+    Terminal t(p.socket(), "pts/21");
+    resume_and_follow(t, id, {{"api_key", key}});
+    const auto pending = t.next("approval_needed").at("pending").as_object();
+    CHECK(pending.at("kind") == "packages");
+    const std::string content(pending.at("script").at("content").as_string());
+    CHECK(content.find("python3-tabulate") != std::string::npos);
+    CHECK(content.find("python3-csv") == std::string::npos);
+    install_step = pending.at("step").as_int64();
+    // Nothing installs before the approval.
+    CHECK(docker_words({"images", "-q", "--filter", label}).empty());
+    t.ok("approve", {{"session_id", id}, {"step", install_step}});
+    t.next("step_started");
+  }
+  // 2. Killed while apt runs: the approval stands and the install runs again from the start.
+  p.kill9();
+  p.start();
+  Terminal t(p.socket(), "pts/21");
+  resume_and_follow(t, id, {{"api_key", key}});
+  const auto installed = t.next("step_finished");
+  CHECK(step_of(installed) == install_step);
+  CHECK(installed.at("result").at("success") == true);
+  for (const auto& e : t.seen) CHECK(!(e.at("kind") == "approval_needed" && e.at("step") == install_step));
+  const auto images = docker_words({"images", "-q", "--filter", label});
+  CHECK(images.size() == 1);
+  // 3. The script itself, approved on its own, on the derived image, still without network.
+  const auto pending = t.next("approval_needed").at("pending").as_object();
+  CHECK(pending.at("kind") == "script");
+  const auto script_step = pending.at("step").as_int64();
+  CHECK(script_step == install_step + 1);
+  for (const auto& c : docker_words({"ps", "-q", "--filter", "label=org.gdp.session=" + id})) {
+    const auto inspect = run_process({"/usr/bin/docker", "inspect", "--format",
+                                      "{{.HostConfig.NetworkMode}} {{.Config.User}} {{.Config.Env}}", c});
+    REQUIRE(inspect.exit_code == 0);
+    CHECK(inspect.out.starts_with("none "));
+    CHECK(inspect.out.find(key) == std::string::npos);
+  }
+  gemini.push(FakeReply::text(R"({"done": true})"));
+  t.ok("approve", {{"session_id", id}, {"step", script_step}});
+  const auto ran = t.next("step_finished");
+  CHECK(ran.at("result").at("success") == true);
+  CHECK(std::string(ran.at("result").at("output_data").as_string()).find("north") != std::string::npos);
+  CHECK(t.next("finished").at("status") == "completed");
+  CHECK(starts_of(t, id, install_step) == 2);  // before the kill, and once after it
+  CHECK(starts_of(t, id, script_step) == 1);
+  // Nothing of the session is left running or stopped, and no container ever saw the key.
+  CHECK(docker_words({"ps", "-aq", "--filter", "label=org.gdp.session=" + id}).empty());
 }

@@ -96,3 +96,14 @@ TEST_CASE("repositories out of reach end in NetworkError, not PackageInstallatio
   }
   CHECK(engine().list_containers({std::string(kDaemonLabel) + "=" + step.labels.daemon}).empty());
 }
+
+TEST_CASE("what a script names in required_packages maps to the Debian package that provides it", "[packages]") {
+  CHECK(debian_package_for("tabulate") == "python3-tabulate");
+  CHECK(debian_package_for("PyYAML") == "python3-yaml");
+  CHECK(debian_package_for("scikit-learn==1.2.0") == "python3-sklearn");
+  CHECK(debian_package_for("typing_extensions>=4") == "python3-typing-extensions");
+  CHECK(debian_package_for("python-dateutil") == "python3-dateutil");
+  CHECK(debian_package_for("python-slugify") == "python3-slugify");
+  CHECK(debian_package_for("python3-tabulate") == "python3-tabulate");
+  CHECK(debian_package_for("bs4") == "python3-bs4");
+}
