@@ -99,3 +99,31 @@ g show "$id" --step 2 | grep -q "fixed by hand" || fail "gdp show --step does no
 [ "$(g log "$id" | wc -l)" -gt 10 ] || fail "gdp log is short"
 g status | grep -q "$id" || fail "gdp status does not list the session"
 echo "PASS: the results folder, gdp show, gdp log and gdp status tell what happened"
+
+# ---- a restricted script needs a second, explicit yes; --quiet and --verbose ---------------------
+id2=$(cd "$dir/project" && g submit sales.csv --detach)
+[ -n "$id2" ] || fail "submit --detach printed no session id"
+wait_pending "$id2" 1
+printf '#!/bin/sh\nprintf "import subprocess\\nprint(subprocess.run([\\"true\\"]).returncode)\\n" > "$1"\n' \
+  >"$dir/restricted.sh"
+chmod +x "$dir/restricted.sh"
+EDITOR="$dir/restricted.sh" g edit "$id2" >/dev/null
+[ "$(g --json status "$id2" | json 'd["session"]["pending"]["needs_confirmation"]')" = "True" ] ||
+  fail "a script that imports subprocess does not need a confirmation"
+if g approve "$id2" </dev/null >"$dir/restricted.out" 2>&1; then fail "a restricted script ran on one yes"; fi
+grep -q -- "--confirm-restricted" "$dir/restricted.out" ||
+  fail "refusing a restricted script does not say how to confirm: $(cat "$dir/restricted.out")"
+g approve "$id2" --confirm-restricted >/dev/null
+wait_pending "$id2" 2
+g cancel "$id2" >/dev/null
+echo "PASS: a restricted script runs only with --confirm-restricted"
+
+g attach "$id2" </dev/null >"$dir/plain.out" 2>&1 || true
+g attach "$id2" --quiet </dev/null >"$dir/quiet.out" 2>&1 || true
+g attach "$id2" --verbose </dev/null >"$dir/verbose.out" 2>&1 || true
+plain=$(wc -l <"$dir/plain.out") quiet=$(wc -l <"$dir/quiet.out") verbose=$(wc -l <"$dir/verbose.out")
+[ "$quiet" -lt "$plain" ] || fail "--quiet printed $quiet lines, no fewer than the $plain without it"
+[ "$verbose" -gt "$plain" ] || fail "--verbose printed $verbose lines, no more than the $plain without it"
+grep -q "approved step 1" "$dir/quiet.out" || fail "--quiet hid a decision: $(cat "$dir/quiet.out")"
+grep -q "cancelled" "$dir/quiet.out" || fail "--quiet hid how the session ended: $(cat "$dir/quiet.out")"
+echo "PASS: --quiet keeps decisions and the end ($quiet lines), --verbose adds detail ($verbose lines, $plain plain)"
