@@ -600,3 +600,57 @@ TEST_CASE("a script that needs a package gets its own approved package step: a r
   // Nothing of the session is left running or stopped, and no container ever saw the key.
   CHECK(docker_words({"ps", "-aq", "--filter", "label=org.gdp.session=" + id}).empty());
 }
+
+TEST_CASE("gdpd killed during the analysis and during validation: resume asks again and keeps one step",
+          "[e2e][docker][session]") {
+  const std::string key = "AIzaSyAnalysisE2Efake0123456789abcdefgh";
+  FakeGemini gemini{FakeGeminiOptions{key}};
+  Project p({"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()});
+  gemini.push(FakeReply::analysis().delay(std::chrono::seconds(30)));
+  std::string id;
+  {
+    Terminal t(p.socket(), "pts/31");
+    id = std::string(t.ok("submit", {{"source", {{"path", p.input.string()}}},
+                                     {"project", p.project.string()},
+                                     {"api_key", key}})
+                         .at("session")
+                         .at("session_id")
+                         .as_string());
+    t.attach(id);
+    t.next_in("analysis");
+  }
+  // 1. Killed while the planner analyses: no analysis was stored, so it is asked for again. The
+  // queue is empty now, so the fake answers with its fixtures: an analysis, then a script.
+  p.kill9();
+  p.start();
+  {
+    Terminal t(p.socket(), "pts/31");
+    resume_and_follow(t, id, {{"api_key", key}});
+    // 2. Killed as soon as the script is being validated (if validation wins the race, the step is
+    // already stored and waits; either way there must be exactly one step 1 afterwards).
+    t.next_in("validating");
+  }
+  p.kill9();
+  p.start();
+  Terminal t(p.socket(), "pts/31");
+  resume_and_follow(t, id, {{"api_key", key}});
+  const auto pending = t.next("approval_needed").at("pending").as_object();
+  CHECK(pending.at("step") == 1);
+  CHECK(pending.at("version") == 1);
+  const auto view = status_of(t, id);
+  CHECK(view.at("steps").as_array().size() == 1);
+  std::size_t analyses = 0;
+  for (const auto& r : gemini.requests()) {
+    if (r.method != "POST") continue;
+    // The answer a request asks for is in its responseSchema: a script request's has "done".
+    const auto schema = json::parse(r.body).at("generationConfig").at("responseSchema");
+    if (!schema.at("properties").as_object().contains("done")) ++analyses;
+  }
+  // The one after resume, and the one the kill cut off if the fake got to record it (it records a
+  // request when it answers, 30 s late); never one after the analysis was stored.
+  CHECK(analyses >= 1);
+  CHECK(analyses <= 2);
+  gemini.push(FakeReply::text(R"({"done": true})"));
+  t.ok("deny", {{"session_id", id}, {"step", 1}});
+  CHECK(t.next("finished").at("status") == "completed");
+}
