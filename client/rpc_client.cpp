@@ -1,5 +1,6 @@
 #include "client/rpc_client.h"
 
+#include "common/wipe.h"
 #include "gdp/version.h"
 
 #include <poll.h>
@@ -169,10 +170,7 @@ boost::json::value DaemonConnection::call_raw(std::string_view method, boost::js
   const auto id = next_id_++;
   auto line = rpc::encode_request(id, method, std::move(params));
   // The line may carry a forwarded API key: overwrite it once sent, whatever happens.
-  struct Wipe {
-    std::string& text;
-    ~Wipe() { explicit_bzero(text.data(), text.size()); }
-  } wipe{line};
+  const WipeOnExit wipe{line};
   std::size_t sent = 0;
   while (sent < line.size()) {
     const auto n = send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);

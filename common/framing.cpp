@@ -1,5 +1,9 @@
 #include "common/framing.h"
 
+#include "common/wipe.h"
+
+#include <algorithm>
+
 namespace gdp {
 
 LineFramer::Status LineFramer::feed(std::string_view bytes, std::vector<std::string>& frames) {
@@ -12,9 +16,18 @@ LineFramer::Status LineFramer::feed(std::string_view bytes, std::vector<std::str
     if (newline != std::string_view::npos && !chunk.empty() && chunk.back() == '\r') ++limit;
     if (partial_.size() + chunk.size() > limit) {
       spent_ = true;
+      wipe(partial_);
       partial_.clear();
       partial_.shrink_to_fit();
       return Status::frame_too_large;
+    }
+    if (partial_.size() + chunk.size() > partial_.capacity()) {
+      // Grown by hand so the old buffer is wiped before it is freed: a line may carry an API key.
+      std::string grown;
+      grown.reserve(std::max(partial_.capacity() * 2, partial_.size() + chunk.size()));
+      grown = partial_;
+      wipe(partial_);
+      partial_.swap(grown);
     }
     partial_.append(chunk);
     if (newline == std::string_view::npos) break;

@@ -1,6 +1,7 @@
 #include "common/jsonrpc.h"
 
 #include "common/utf8.h"
+#include "common/wipe.h"
 
 namespace gdp::rpc {
 namespace json = boost::json;
@@ -31,8 +32,8 @@ ParseOutcome parse_message(std::string_view frame, std::size_t max_depth) {
   json::parse_options options;
   options.max_depth = max_depth;
   json::error_code ec;
-  json::storage_ptr storage;
-  json::value value = json::parse(frame, ec, storage, options);
+  // A message may carry an API key; the parsed value and its copies wipe what they free.
+  json::value value = json::parse(frame, ec, wiping_json_storage(), options);
   if (ec == json::error::too_deep) {
     return failure(ErrorCode::NestingTooDeep,
                    "message nests deeper than " + std::to_string(max_depth) +

@@ -3,6 +3,7 @@
 #include "daemon/llm/gemini.h"
 
 #include "common/errors.h"
+#include "common/wipe.h"
 #include "common/wire.h"
 #include "daemon/llm/gemini_detail.h"
 
@@ -48,15 +49,6 @@ std::string describe(const gemini::ApiError& e) {
   if (!e.message.empty()) out += ": " + e.message;
   return out;
 }
-
-// Zeroes a copy of the key when it goes out of scope (explicit_bzero: the compiler keeps it).
-struct KeyWipe {
-  explicit KeyWipe(std::string& c) : copy(c) {}
-  KeyWipe(const KeyWipe&) = delete;
-  KeyWipe& operator=(const KeyWipe&) = delete;
-  ~KeyWipe() { explicit_bzero(copy.data(), copy.size()); }
-  std::string& copy;
-};
 
 std::string quote(std::string_view text, std::size_t max) {
   if (text.empty()) return "(nothing)";
@@ -154,7 +146,7 @@ std::string GeminiPlanner::exchange(const std::string& method, const std::string
     std::string failure;
     try {
       // The header's copy of the key lives no longer than the send, however the send ends.
-      const KeyWipe wipe{request.headers[0].second};
+      const WipeOnExit wipe{request.headers[0].second};
       response = transport_->send(request, config_.timeouts);
     } catch (const RpcError& e) {
       // The transport promises only Network; anything else ends the call, its text redacted too.

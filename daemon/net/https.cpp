@@ -1,6 +1,7 @@
 #include "daemon/net/https.h"
 
 #include "common/errors.h"
+#include "common/wipe.h"
 #include "daemon/log.h"
 
 #include <openssl/evp.h>
@@ -12,10 +13,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -30,6 +31,30 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
+
+// Zeroes the values of the fields that carry credentials (an API key, a proxy's password) in a
+// message about to be destroyed: Beast keeps each field in a heap block of its own, freed as is.
+template <class Fields>
+class CredentialWipe {
+ public:
+  explicit CredentialWipe(Fields& fields) noexcept : fields_(fields) {}
+  ~CredentialWipe() {
+    for (const auto& field : fields_) {
+      const auto name = field.name_string();
+      if (beast::iequals(name, "x-goog-api-key") || beast::iequals(name, "authorization") ||
+          beast::iequals(name, "proxy-authorization")) {
+        // The block is the fields' own (allocated, not const), so writing through it is allowed.
+        wipe(const_cast<char*>(field.value().data()), field.value().size());
+      }
+    }
+  }
+  CredentialWipe(const CredentialWipe&) = delete;
+  CredentialWipe& operator=(const CredentialWipe&) = delete;
+
+ private:
+  Fields& fields_;
+};
+
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -314,6 +339,7 @@ class Exchange {
 
   HttpResponse run(const HttpRequest& request) {
     auto message = build(request);
+    const CredentialWipe wipe_credentials(message.base());
     const auto connect_deadline = Clock::now() + timeouts_.connect;
     beast::tcp_stream socket(io_);
     if (proxy_ && !bypasses_proxy(url_.host, config_.no_proxy)) {
@@ -322,7 +348,9 @@ class Exchange {
     } else {
       connect(socket, url_.host, url_.port, authority_of(url_.host, url_.port), connect_deadline);
     }
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls_context_);
+    // Asio's stream, not beast::ssl_stream: Beast's copies small buffers into one flat buffer first
+    // (freed with the key in it); Asio hands each buffer to SSL_write, which encrypts in place.
+    ssl::stream<beast::tcp_stream> stream(std::move(socket), tls_context_);
     handshake(stream, connect_deadline);
 
     beast::get_lowest_layer(stream).expires_after(timeouts_.read);
@@ -421,6 +449,7 @@ class Exchange {
   void tunnel(beast::tcp_stream& socket, Clock::time_point deadline) {
     const auto target = authority_of(url_.host, url_.port);
     http::request<http::empty_body> request{http::verb::connect, target, 11};
+    const CredentialWipe wipe_credentials(request.base());
     request.set(http::field::host, target);
     request.set(http::field::user_agent, config_.user_agent);
     if (!proxy_->authorization.empty()) request.set(http::field::proxy_authorization, proxy_->authorization);
@@ -450,7 +479,7 @@ class Exchange {
     }
   }
 
-  void handshake(beast::ssl_stream<beast::tcp_stream>& stream, Clock::time_point deadline) {
+  void handshake(ssl::stream<beast::tcp_stream>& stream, Clock::time_point deadline) {
     SSL* ssl = stream.native_handle();
     const bool named = name_server(ssl, url_);
     if (!named) network_error("cannot set up TLS for " + host_ + ": OpenSSL refused the host name");

@@ -1,6 +1,7 @@
 #include "daemon/rpc/connection.h"
 
 #include "common/jsonrpc.h"
+#include "common/wipe.h"
 #include "daemon/log.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -90,11 +91,16 @@ asio::awaitable<void> Connection::read_loop() {
     }
     frames.clear();
     const auto status = framer_.feed(std::string_view(buffer.data(), n), frames);
+    // What was read may carry an API key (submit, resume, plan): once handled, no copy of it stays
+    // in this buffer or in the freed frames.
+    wipe(buffer.data(), n);
     bool keep_going = true;
-    for (const auto& frame : frames) {
+    for (auto& frame : frames) {
+      const WipeOnExit wipe_frame(frame);
       keep_going = co_await handle_frame(frame);
       if (!keep_going || closed_) break;
     }
+    for (auto& frame : frames) wipe(frame);
     if (keep_going && status == LineFramer::Status::frame_too_large) {
       send(rpc::encode_error(nullptr, RpcError(ErrorCode::FrameTooLarge,
                                                "message exceeds " + std::to_string(limits_.max_frame_bytes) +

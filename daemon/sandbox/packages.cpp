@@ -58,14 +58,22 @@ std::string debian_package_for(std::string_view name) {
   if (base.starts_with("python3-")) return base;
   // Where the import name, the PyPI name and Debian's name part ways.
   static const std::map<std::string_view, std::string_view> kDifferent{
-      {"beautifulsoup4", "python3-bs4"}, {"bs4", "python3-bs4"},
-      {"pyyaml", "python3-yaml"},        {"yaml", "python3-yaml"},
-      {"pillow", "python3-pil"},         {"pil", "python3-pil"},
-      {"scikit-learn", "python3-sklearn"}, {"sklearn", "python3-sklearn"},
-      {"opencv-python", "python3-opencv"}, {"cv2", "python3-opencv"},
-      {"python-dateutil", "python3-dateutil"}, {"dateutil", "python3-dateutil"},
-      {"pytz", "python3-tz"},            {"tz", "python3-tz"},
-      {"statsmodels", "python3-statsmodels"}, {"openpyxl", "python3-openpyxl"},
+      {"beautifulsoup4", "python3-bs4"},
+      {"bs4", "python3-bs4"},
+      {"pyyaml", "python3-yaml"},
+      {"yaml", "python3-yaml"},
+      {"pillow", "python3-pil"},
+      {"pil", "python3-pil"},
+      {"scikit-learn", "python3-sklearn"},
+      {"sklearn", "python3-sklearn"},
+      {"opencv-python", "python3-opencv"},
+      {"cv2", "python3-opencv"},
+      {"python-dateutil", "python3-dateutil"},
+      {"dateutil", "python3-dateutil"},
+      {"pytz", "python3-tz"},
+      {"tz", "python3-tz"},
+      {"statsmodels", "python3-statsmodels"},
+      {"openpyxl", "python3-openpyxl"},
   };
   if (const auto it = kDifferent.find(base); it != kDifferent.end()) return std::string(it->second);
   if (base.starts_with("python-")) base.erase(0, 7);

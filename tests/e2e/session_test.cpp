@@ -7,6 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -512,9 +515,10 @@ std::vector<std::string> docker_words(std::vector<std::string> args) {
   return out;
 }
 
-TEST_CASE("a script that needs a package gets its own approved package step: a real install, killed in "
-          "planning and while installing, resumed, and the script runs on the new image without network",
-          "[e2e][docker][session][packages]") {
+TEST_CASE(
+    "a script that needs a package gets its own approved package step: a real install, killed in "
+    "planning and while installing, resumed, and the script runs on the new image without network",
+    "[e2e][docker][session][packages]") {
   // A real install every time: the derived image an earlier run left is removed first.
   const std::string label = "label=org.gdp.packages=python3-tabulate";
   for (const auto& image : docker_words({"images", "-q", "--filter", label})) {
@@ -538,12 +542,12 @@ TEST_CASE("a script that needs a package gets its own approved package step: a r
   std::string id;
   {
     Terminal t(p.socket(), "pts/21");
-    id = std::string(t.ok("submit", {{"source", {{"path", p.input.string()}}},
-                                     {"project", p.project.string()},
-                                     {"api_key", key}})
-                         .at("session")
-                         .at("session_id")
-                         .as_string());
+    id = std::string(
+        t.ok("submit",
+             {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}})
+            .at("session")
+            .at("session_id")
+            .as_string());
     t.attach(id);
     t.next_in("planning");
   }
@@ -610,12 +614,12 @@ TEST_CASE("gdpd killed during the analysis and during validation: resume asks ag
   std::string id;
   {
     Terminal t(p.socket(), "pts/31");
-    id = std::string(t.ok("submit", {{"source", {{"path", p.input.string()}}},
-                                     {"project", p.project.string()},
-                                     {"api_key", key}})
-                         .at("session")
-                         .at("session_id")
-                         .as_string());
+    id = std::string(
+        t.ok("submit",
+             {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}})
+            .at("session")
+            .at("session_id")
+            .as_string());
     t.attach(id);
     t.next_in("analysis");
   }
@@ -653,4 +657,148 @@ TEST_CASE("gdpd killed during the analysis and during validation: resume asks ag
   gemini.push(FakeReply::text(R"({"done": true})"));
   t.ok("deny", {{"session_id", id}, {"step", 1}});
   CHECK(t.next("finished").at("status") == "completed");
+}
+
+// Where `needle` occurs in the writable memory of process `pid` (needs root or a dumpable
+// process): the number of places.
+std::size_t occurrences_in_memory(pid_t pid, const std::string& needle) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  const int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY);
+  REQUIRE(mem >= 0);
+  std::size_t found = 0;
+  for (std::string line; std::getline(maps, line);) {
+    std::istringstream fields(line);
+    std::string range, perms;
+    fields >> range >> perms;
+    if (perms.size() < 2 || perms[1] != 'w') continue;
+    const auto dash = range.find('-');
+    const auto from = std::stoull(range.substr(0, dash), nullptr, 16);
+    const auto to = std::stoull(range.substr(dash + 1), nullptr, 16);
+    std::string bytes(to - from, '\0');
+    const auto n = pread(mem, bytes.data(), bytes.size(), static_cast<off_t>(from));
+    if (n <= 0) continue;
+    bytes.resize(static_cast<std::size_t>(n));
+    for (auto at = bytes.find(needle); at != std::string::npos; at = bytes.find(needle, at + 1)) {
+      ++found;
+      const auto before = bytes.substr(at >= 48 ? at - 48 : 0, std::min<std::size_t>(at, 48));
+      std::string shown;
+      for (char c : before) shown += (c >= 32 && c < 127) ? c : '.';
+      UNSCOPED_INFO("found at " << std::hex << (from + at) << std::dec << " after: " << shown);
+    }
+  }
+  close(mem);
+  return found;
+}
+
+// Every file under `root` that holds `needle`.
+std::vector<std::string> files_holding(const fs::path& root, const std::string& needle) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (bytes.find(needle) != std::string::npos) out.push_back(e.path().string());
+  }
+  return out;
+}
+
+TEST_CASE(
+    "Properties 13 and 21 across sessions that complete, fail and are killed: the key is in no "
+    "file, log, database, container or answer, and gone from gdpd's memory once its sessions end",
+    "[e2e][docker][session][keys][Property 13][Property 21]") {
+  const std::string key = "AIzaSyEverywhereE2Efake0123456789abcdef";
+  FakeGemini gemini{FakeGeminiOptions{key}};
+  Project p({"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()});
+  std::vector<std::string> inspected;  // docker inspect of every container a session had
+  auto inspect_session = [&](const std::string& id) {
+    for (const auto& c : docker_words({"ps", "-aq", "--filter", "label=org.gdp.session=" + id})) {
+      const auto r = run_process({"/usr/bin/docker", "inspect", c});
+      if (r.exit_code == 0) inspected.push_back(r.out);
+    }
+  };
+  auto submit = [&](Terminal& t) {
+    const auto r =
+        t.ok("submit",
+             {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}});
+    return std::string(r.at("session").at("session_id").as_string());
+  };
+  std::vector<std::string> ids;
+  std::vector<std::string> answers;  // every reply and event the terminals got
+  {
+    Terminal t(p.socket(), "pts/41");
+    // 1. Completes: its one step runs (and fails: the fixture's script reads a file that is not
+    // there), then the planner says done.
+    ids.push_back(submit(t));
+    t.attach(ids.back());
+    t.next("approval_needed");
+    inspect_session(ids.back());
+    gemini.push(FakeReply::text(R"({"done": true})"));
+    t.ok("approve", {{"session_id", ids.back()}});
+    CHECK(t.next("finished").at("status") == "completed");
+    for (const auto& e : t.seen) answers.push_back(json::serialize(e));
+    // 2. Fails: the daily quota is spent while it plans.
+    Terminal u(p.socket(), "pts/42");
+    gemini.push(FakeReply::analysis());
+    gemini.push(FakeReply::fault(FakeFault::quota_per_day));
+    ids.push_back(submit(u));
+    u.attach(ids.back());
+    const auto failed = u.next("finished");
+    CHECK(failed.at("status") == "failed");
+    for (const auto& e : u.seen) answers.push_back(json::serialize(e));
+    inspect_session(ids.back());
+    // Both ended: the key is nowhere in gdpd's memory (its sessions' copies were wiped, and no
+    // request buffer kept one).
+    CHECK(occurrences_in_memory(p.daemon->pid(), key) == 0);
+    // 3. Killed while its step waits.
+    Terminal v(p.socket(), "pts/43");
+    ids.push_back(submit(v));
+    v.attach(ids.back());
+    v.next("approval_needed");
+    for (const auto& e : v.seen) answers.push_back(json::serialize(e));
+  }
+  const auto first_log = p.daemon->log();
+  p.kill9();
+  inspect_session(ids.back());  // its container outlived gdpd
+  REQUIRE_FALSE(inspected.empty());
+  p.start();
+  {
+    Terminal t(p.socket(), "pts/44");
+    for (const auto& id : ids) {
+      answers.push_back(json::serialize(t.ok("status", {{"session_id", id}})));
+      answers.push_back(json::serialize(t.ok("log", {{"session_id", id}})));
+      // What was stored compressed is read back decompressed here: a byte search of the database
+      // file alone could miss a key inside a zstd frame.
+      answers.push_back(json::serialize(t.ok("show", {{"session_id", id}, {"sent", true}})));
+    }
+  }
+  for (const auto& text : inspected) CHECK(text.find(key) == std::string::npos);
+  for (const auto& text : answers) CHECK(text.find(key) == std::string::npos);
+  CHECK(first_log.find(key) == std::string::npos);
+  CHECK(files_holding(p.dir.path(), key).empty());  // state dir, gdpd's log, the project's store,
+                                                    // backups, session folders and results
+}
+
+TEST_CASE("a planner's wait after a 429 reaches every attached terminal, with its countdown",
+          "[e2e][docker][session]") {
+  const std::string key = "AIzaSyWaitingE2Efake0123456789abcdefghi";
+  FakeGemini gemini{FakeGeminiOptions{key}};
+  Project p({"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()});
+  gemini.push(FakeReply::analysis());
+  gemini.push(FakeReply::fault(FakeFault::rate_limit));  // 429, RetryInfo retryDelay "2s"
+  Terminal a(p.socket(), "pts/51");
+  Terminal b(p.socket(), "pts/52");
+  const auto r =
+      a.ok("submit",
+           {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}});
+  const std::string id(r.at("session").at("session_id").as_string());
+  a.attach(id);
+  b.attach(id);
+  for (Terminal* t : {&a, &b}) {
+    const auto wait = t->next("planner_waiting");
+    CHECK(wait.at("delay_seconds").to_number<double>() >= 1.0);  // the server's 2 s, with jitter
+    CHECK(wait.at("phase") == "planning");
+    CHECK(std::string(wait.at("message").as_string()).find("429") != std::string::npos);
+    t->next("approval_needed");  // the retry got the script
+  }
+  a.ok("cancel", {{"session_id", id}});
 }

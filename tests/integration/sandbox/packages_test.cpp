@@ -97,7 +97,8 @@ TEST_CASE("repositories out of reach end in NetworkError, not PackageInstallatio
   CHECK(engine().list_containers({std::string(kDaemonLabel) + "=" + step.labels.daemon}).empty());
 }
 
-TEST_CASE("what a script names in required_packages maps to the Debian package that provides it", "[packages]") {
+TEST_CASE("what a script names in required_packages maps to the Debian package that provides it",
+          "[packages]") {
   CHECK(debian_package_for("tabulate") == "python3-tabulate");
   CHECK(debian_package_for("PyYAML") == "python3-yaml");
   CHECK(debian_package_for("scikit-learn==1.2.0") == "python3-sklearn");

@@ -1,0 +1,36 @@
+#include "common/wipe.h"
+
+#include <boost/json/memory_resource.hpp>
+
+#include <cstring>
+#include <new>
+
+namespace gdp {
+
+void wipe(void* data, std::size_t size) noexcept {
+  if (size > 0) explicit_bzero(data, size);
+}
+
+namespace {
+
+class WipingResource final : public boost::json::memory_resource {
+  void* do_allocate(std::size_t bytes, std::size_t align) override {
+    return ::operator new(bytes, std::align_val_t(align));
+  }
+  void do_deallocate(void* p, std::size_t bytes, std::size_t align) override {
+    wipe(p, bytes);
+    ::operator delete(p, bytes, std::align_val_t(align));
+  }
+  bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
+};
+
+}  // namespace
+
+boost::json::storage_ptr wiping_json_storage() noexcept {
+  // Stateless and thread-safe (it only forwards to operator new/delete), so one for the process;
+  // a storage_ptr to it does not own it.
+  static WipingResource resource;
+  return boost::json::storage_ptr(&resource);
+}
+
+}  // namespace gdp
