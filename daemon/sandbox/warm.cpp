@@ -38,7 +38,7 @@ constexpr std::string_view kHelperSource =
 #                child, then kill every process the step left and empty /tmp; exit with its status.
 #   term         SIGTERM to every process of the step's uid (the timeout).
 #   reset        SIGKILL to every process of the step's uid until none is left, empty /tmp, report.
-import os, signal, stat, sys, time
+import os, resource, signal, stat, sys, time
 
 def counters():
     # OOM kills and refused forks of the container's cgroup so far (v1 or v2); -1 where unknown.
@@ -128,6 +128,9 @@ def run(script):
             os._exit(127)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
+    # The step's largest process's peak memory (KiB), for steps too short for gdpd's stats samples.
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    os.write(2, ('\ngdp-warm-end maxrss_kb=%d\n' % peak).encode())
     kill_until_alone()
     empty_tmp()
     os._exit(128 - code if code < 0 else code)
@@ -177,6 +180,19 @@ Counters take_counters(std::string& err) {
   const auto counters = parse_counters(std::string_view(err).substr(0, newline));
   err.erase(0, newline == std::string::npos ? err.size() : newline + 1);
   return counters;
+}
+
+// Takes the supervisor's closing line off the end of a step's stderr: the largest process's peak
+// memory in bytes. Its leading newline is the supervisor's, so the step's own stderr comes back
+// byte for byte. Absent when the output bound cut it, or the supervisor was killed.
+std::optional<std::int64_t> take_peak(std::string& err) {
+  constexpr std::string_view kEnd = "\ngdp-warm-end ";
+  const auto at = err.rfind(kEnd);
+  if (at == std::string::npos || err.find('\n', at + kEnd.size()) != err.size() - 1) return std::nullopt;
+  const auto kb = field(std::string_view(err).substr(at + 1), "maxrss_kb=");
+  err.erase(at);
+  if (!kb) return std::nullopt;
+  return *kb * 1024;
 }
 
 bool grew(const std::optional<std::int64_t>& before, const std::optional<std::int64_t>& after) {
@@ -367,6 +383,7 @@ StepRun WarmContainer::run(const std::string& script, std::int64_t step) {
   outcome.seconds = seconds;
   if (logs) outcome.logs = std::move(*logs);
   const auto before = take_counters(outcome.logs.err);
+  const auto step_peak = take_peak(outcome.logs.err);
 
   // A step that failed, or was stopped, gets a reset from a fresh exec (the supervisor may have been
   // killed with it), which also reports the counters the verdict needs. A step that succeeded
@@ -400,7 +417,9 @@ StepRun WarmContainer::run(const std::string& script, std::int64_t step) {
   if (!clean) remove_locked();  // the next step gets a new container
 
   outcome.written = std::max<std::int64_t>(0, written_bytes(files_) - written_before);
-  outcome.peak_memory = usage.peak_memory;
+  // The cgroup's samples count the page cache too; a step that ended between two samples has only
+  // its processes' own peak.
+  outcome.peak_memory = std::max(usage.peak_memory, step_peak.value_or(0));
   outcome.network_bytes = usage.network_bytes;
   outcome.cpu_percent = usage.cpu_percent;
   outcome.pids_hit = outcome.pids_hit || usage.pids_peak >= config_.pids;

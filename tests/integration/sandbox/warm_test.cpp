@@ -225,3 +225,17 @@ TEST_CASE("warm: a step waits for a start in progress on another thread", "[dock
   CHECK(r.result.success);
   CHECK(s.warm->containers_started() == 1);
 }
+
+TEST_CASE("warm: a step too short for a stats sample still reports its peak memory, and its stderr "
+          "comes back as it wrote it",
+          "[docker][sandbox][warm]") {
+  Session s;
+  s.warm->start();
+  // 64 MiB touched and gone in a few milliseconds; stderr without a final newline.
+  const auto r = s.run(
+      "import sys\nblock = bytearray(64 << 20)\nblock[::4096] = b'x' * len(block[::4096])\n"
+      "sys.stderr.write('no newline at the end')\n");
+  REQUIRE(r.result.success);
+  CHECK(r.result.resource_usage.memory_mb >= 64);
+  CHECK(r.result.logs == std::optional<std::string>("no newline at the end"));
+}
