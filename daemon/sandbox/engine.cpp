@@ -231,6 +231,9 @@ class Connection {
 
   // what() reads like "POST /containers/create: 404 No such image: x".
   [[noreturn]] void throw_engine_error(unsigned status, const std::string& message) {
+    // Podman's Docker-compatible API answers 500 "...: container state improper" where Docker
+    // answers 409 (the container is not running, or is running); callers see Docker's status.
+    if (status == 500 && message.find("container state improper") != std::string::npos) status = 409;
     throw EngineError(static_cast<int>(status), message,
                       what_ + ": " + std::to_string(status) + " " + message);
   }
@@ -533,7 +536,15 @@ struct Engine::Impl {
     auto request = json_request(verb, prefix + path + query, body);
     const unsigned status = connection->exchange(request);
     const bool tolerate = std::find(tolerated.begin(), tolerated.end(), status) != tolerated.end();
-    if (status >= 300 && !tolerate) connection->throw_error_status();
+    if (status >= 300 && !tolerate) {
+      try {
+        connection->throw_error_status();
+      } catch (const EngineError& e) {
+        // The error's status may be Docker's for what the engine answered otherwise (Podman).
+        if (std::find(tolerated.begin(), tolerated.end(), e.status()) == tolerated.end()) throw;
+        return {static_cast<unsigned>(e.status()), e.engine_message()};
+      }
+    }
     return {status, connection->read_text()};
   }
 
@@ -679,7 +690,12 @@ void Engine::load_image(const std::string& tar_path) {
   request.set(http::field::content_type, "application/x-tar");
   request.prepare_payload();
   auto connection = impl_->open(http::verb::post, "/images/load", impl_->transfer_deadline());
-  if (connection->exchange(request) >= 300) connection->throw_error_status();
+  try {
+    if (connection->exchange(request) >= 300) connection->throw_error_status();
+  } catch (const EngineError& e) {
+    // Docker reports a bad archive on an error line of a 200 stream; Podman with a 500.
+    throw RpcError(ErrorCode::ImagePull, "cannot load image archive " + tar_path + ": " + e.engine_message());
+  }
   read_json_stream(*connection, "cannot load image archive " + tar_path, {});
 }
 

@@ -369,7 +369,8 @@ TEST_CASE("create with an unknown image is a 404 with the engine's message", "[d
   body["Image"] = "gdp-no-such-image:never";
   const auto error = error_of<EngineError>([&] { engine.create_container(unique_name(), body); });
   CHECK(error.status() == 404);
-  CHECK_THAT(error.engine_message(), Catch::Contains("No such image"));
+  // Docker says "No such image: ...", Podman "no such image: ... image not known".
+  CHECK_THAT(error.engine_message(), Catch::Contains("no such image", Catch::CaseSensitive::No));
   CHECK_THAT(error.what(), Catch::StartsWith("POST /containers/create: 404 "));
 }
 
@@ -380,7 +381,9 @@ TEST_CASE("commit makes an image that remove_image deletes", "[docker][engine]")
   const auto tag = "t" + run_label_value();
   const auto id = engine.commit(created.id, "gdp-engine-test", tag,
                                 json::object{{"Labels", json::object{{"org.gdp.test", "engine"}}}});
-  CHECK_THAT(id, Catch::StartsWith("sha256:"));
+  // Docker's ids carry "sha256:", Podman's are the bare digest; either names the image.
+  CHECK(id.size() >= 64);
+  CHECK(engine.inspect_image(id));
   CHECK(engine.inspect_image("gdp-engine-test:" + tag));
   engine.remove_image("gdp-engine-test:" + tag);
   CHECK_FALSE(engine.inspect_image("gdp-engine-test:" + tag));
@@ -654,7 +657,7 @@ TEST_CASE("an exec runs with its own user, environment and directory, its output
   const auto state = engine.inspect_exec(exec);
   CHECK_FALSE(state.running);
   CHECK(state.exit_code == 3);
-  CHECK(state.pid > 0);
+  CHECK(state.pid >= 0);  // Docker keeps an ended exec's pid; Podman reports 0
 
   auto stopped = engine.wait_next_exit(created.id);
   engine.kill(created.id);
