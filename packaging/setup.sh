@@ -37,11 +37,12 @@ fi
 # RE2 (libre2-dev): the privacy detectors. zstd (libzstd-dev): large texts in the project store.
 # libkeyutils-dev: the kernel keyring (API keys).
 # Run: docker.io (the engine, when none answers), debootstrap (builds the runtime image).
+# podman: the Engine API client is also tested against Podman's Docker-compatible socket.
 packages=(build-essential cmake ninja-build pkg-config binutils libkeyutils-dev
           libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
           libsqlite3-dev libssl-dev catch2 librapidcheck-dev libre2-dev libzstd-dev
           python3 python3-jsonschema clang libclang-rt-14-dev tmux
-          debootstrap ca-certificates)
+          debootstrap ca-certificates podman)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
