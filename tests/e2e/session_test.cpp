@@ -107,9 +107,14 @@ struct Project {
   void start() { daemon.emplace(GDPD_BIN, dir, flags_); }
   void kill9() { daemon->stop(SIGKILL); }
   const std::string& socket() const { return daemon->socket(); }
-  std::string submit(Terminal& t) {
-    const auto r = t.ok("submit", {{"source", {{"path", input.string()}}}, {"project", project.string()}});
-    return std::string(r.at("session").at("session_id").as_string());
+  // The new session's id; with a key, the Gemini planner plans it.
+  std::string submit(Terminal& t, const std::string& api_key = {}) {
+    return std::string(submit_view(t, api_key).at("session_id").as_string());
+  }
+  json::object submit_view(Terminal& t, const std::string& api_key = {}) {
+    json::object params{{"source", {{"path", input.string()}}}, {"project", project.string()}};
+    if (!api_key.empty()) params["api_key"] = api_key;
+    return t.ok("submit", std::move(params)).at("session").as_object();
   }
   std::vector<std::string> flags_;
 };
@@ -128,6 +133,17 @@ std::string waiting_session(Project& p, const std::string& tty) {
   const auto id = p.submit(t);
   t.attach(id);
   t.next("approval_needed");
+  return id;
+}
+
+// A new Gemini session, followed from terminal `tty` until it is in `phase`; then the terminal
+// closes and the session goes on.
+std::string submitted_until(Project& p, const std::string& key, const std::string& tty,
+                            std::string_view phase) {
+  Terminal t(p.socket(), tty);
+  const auto id = p.submit(t, key);
+  t.attach(id);
+  t.next_in(phase);
   return id;
 }
 
@@ -418,11 +434,9 @@ TEST_CASE("a Gemini session stores the exact bytes it sent, and show --sent give
   FakeGemini gemini{FakeGeminiOptions{key}};
   Project p({"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()});
   Terminal t(p.socket(), "pts/11");
-  const auto submitted =
-      t.ok("submit",
-           {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}});
-  CHECK(submitted.at("session").at("planner") == "gemini");
-  const std::string id(submitted.at("session").at("session_id").as_string());
+  const auto submitted = p.submit_view(t, key);
+  CHECK(submitted.at("planner") == "gemini");
+  const std::string id(submitted.at("session_id").as_string());
   t.attach(id);
   t.next("approval_needed");
   const auto shown = t.ok("show", {{"session_id", id}, {"sent", true}});
@@ -539,18 +553,7 @@ TEST_CASE(
   const auto proposal = json::serialize(json::object{{"done", false}, {"script", script}});
   gemini.push(FakeReply::analysis());
   gemini.push(FakeReply::text(proposal).delay(std::chrono::seconds(30)));  // still planning when killed
-  std::string id;
-  {
-    Terminal t(p.socket(), "pts/21");
-    id = std::string(
-        t.ok("submit",
-             {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}})
-            .at("session")
-            .at("session_id")
-            .as_string());
-    t.attach(id);
-    t.next_in("planning");
-  }
+  const auto id = submitted_until(p, key, "pts/21", "planning");
   // 1. Killed while the planner is asked: nothing was stored, so resume asks again.
   p.kill9();
   gemini.push(FakeReply::text(proposal));
@@ -611,18 +614,7 @@ TEST_CASE("gdpd killed during the analysis and during validation: resume asks ag
   FakeGemini gemini{FakeGeminiOptions{key}};
   Project p({"--gemini.endpoint", gemini.endpoint(), "--ca-file", gemini.ca_file()});
   gemini.push(FakeReply::analysis().delay(std::chrono::seconds(30)));
-  std::string id;
-  {
-    Terminal t(p.socket(), "pts/31");
-    id = std::string(
-        t.ok("submit",
-             {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}})
-            .at("session")
-            .at("session_id")
-            .as_string());
-    t.attach(id);
-    t.next_in("analysis");
-  }
+  const auto id = submitted_until(p, key, "pts/31", "analysis");
   // 1. Killed while the planner analyses: no analysis was stored, so it is asked for again. The
   // queue is empty now, so the fake answers with its fixtures: an analysis, then a script.
   p.kill9();
@@ -716,12 +708,7 @@ TEST_CASE(
       if (r.exit_code == 0) inspected.push_back(r.out);
     }
   };
-  auto submit = [&](Terminal& t) {
-    const auto r =
-        t.ok("submit",
-             {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}});
-    return std::string(r.at("session").at("session_id").as_string());
-  };
+  auto submit = [&](Terminal& t) { return p.submit(t, key); };
   std::vector<std::string> ids;
   std::vector<std::string> answers;  // every reply and event the terminals got
   {
@@ -787,10 +774,7 @@ TEST_CASE("a planner's wait after a 429 reaches every attached terminal, with it
   gemini.push(FakeReply::fault(FakeFault::rate_limit));  // 429, RetryInfo retryDelay "2s"
   Terminal a(p.socket(), "pts/51");
   Terminal b(p.socket(), "pts/52");
-  const auto r =
-      a.ok("submit",
-           {{"source", {{"path", p.input.string()}}}, {"project", p.project.string()}, {"api_key", key}});
-  const std::string id(r.at("session").at("session_id").as_string());
+  const auto id = p.submit(a, key);
   a.attach(id);
   b.attach(id);
   for (Terminal* t : {&a, &b}) {
