@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <iomanip>
 #include <iostream>
 #include <vector>
 
@@ -50,16 +51,19 @@ std::vector<std::string> shield_command_version(int argc, char** argv) {
   return args;
 }
 
-void print_help(const po::options_description& global, const std::vector<Command>& commands) {
-  std::cout << "Usage: gdp [--socket PATH] [--json] COMMAND [ARGS]\n\n"
-               "gdp is a careful data-processing assistant: it proposes small Python scripts for\n"
-               "your data, shows each one, and runs only what you approve, in a locked-down\n"
-               "container. This is the client; gdpd is the daemon it talks to.\n\n"
-               "Commands:\n";
-  for (const auto& c : commands) std::printf("  %-10s %s\n", c.name, c.summary);
-  std::cout << "\n" << global << "\nExamples:\n";
-  for (const auto& c : commands) std::cout << "  " << c.example << "\n";
-  std::cout << "\n" << kExitCodeHelp;
+// On stdout when asked for; on stderr when it stands for a usage error (gdp alone).
+void print_help(const po::options_description& global, const std::vector<Command>& commands,
+                std::ostream& os = std::cout) {
+  os << "Usage: gdp [--socket PATH] [--json] COMMAND [ARGS]\n\n"
+        "gdp is a careful data-processing assistant: it proposes small Python scripts for\n"
+        "your data, shows each one, and runs only what you approve, in a locked-down\n"
+        "container. This is the client; gdpd is the daemon it talks to.\n\n"
+        "Commands:\n";
+  for (const auto& c : commands)
+    os << "  " << std::left << std::setw(10) << c.name << " " << c.summary << "\n";
+  os << "\n" << global << "\nExamples:\n";
+  for (const auto& c : commands) os << "  " << c.example << "\n";
+  os << "\n" << kExitCodeHelp;
 }
 
 void print_command_help(const Command& c) {
@@ -148,7 +152,8 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (command == nullptr) {
-    print_help(global, commands);
+    if (out.json) return out.error(kUsage, "no command given; run gdp --help for the list");
+    print_help(global, commands, std::cerr);
     return kUsage;
   }
 
