@@ -82,7 +82,7 @@ std::string style_of(const std::string& line, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("colour: auto means a terminal, no NO_COLOR and no TERM=dumb; always and never are obeyed",
+TEST_CASE("colour: auto means a terminal without NO_COLOR or TERM=dumb and always or never are obeyed",
           "[term]") {
   using client::color_wanted;
   using client::ColorMode;
@@ -102,7 +102,8 @@ TEST_CASE("colour: auto means a terminal, no NO_COLOR and no TERM=dumb; always a
   CHECK_FALSE(client::parse_color_mode("yes").has_value());
 }
 
-TEST_CASE("colour: off, paint returns the text; on, it only adds codes strip_escapes removes", "[term]") {
+TEST_CASE("colour: off paint returns the text and on it only adds codes that strip_escapes removes",
+          "[term]") {
   rc::prop("paint is plain text without colour and strips back to it with colour", [] {
     // As every view prints it: what comes from the daemon has its control characters made visible.
     const auto text = client::view::visible(*python_text());
@@ -115,7 +116,7 @@ TEST_CASE("colour: off, paint returns the text; on, it only adds codes strip_esc
   });
 }
 
-TEST_CASE("wrap: lines fit the width on word boundaries, and no word is lost or cut", "[term]") {
+TEST_CASE("wrap: lines fit the width on word boundaries and no word is lost or cut", "[term]") {
   rc::prop("wrapped text is the same words, every line within the width unless one word is wider", [] {
     const auto words = *rc::gen::container<std::vector<std::string>>(
         rc::gen::map(rc::gen::resize(14, rc::gen::nonEmpty(rc::gen::container<std::vector<std::string>>(
@@ -153,7 +154,7 @@ TEST_CASE("wrap: lines fit the width on word boundaries, and no word is lost or 
   CHECK(client::wrap("averyveryverylongword x", 5) == "averyveryverylongword\nx");
 }
 
-TEST_CASE("highlight: stripped of its escape codes, a highlighted script is exactly the plain one",
+TEST_CASE("highlight: stripped of its escape codes a highlighted script is exactly the plain one",
           "[term][property]") {
   rc::prop("strip(highlighted) == plain, for any Python-like text over many lines", [] {
     const auto lines = *python_lines();
@@ -171,7 +172,7 @@ TEST_CASE("highlight: stripped of its escape codes, a highlighted script is exac
   });
 }
 
-TEST_CASE("highlight: keywords, builtins, strings, comments, numbers and decorators", "[term]") {
+TEST_CASE("highlight: keywords builtins strings comments numbers and decorators", "[term]") {
   client::PythonHighlighter h(kColor);
   const auto def = h.line("def f(x):  # the 'answer'");
   CHECK(style_of(def, "def") == sgr(Role::keyword));
@@ -206,7 +207,7 @@ TEST_CASE("highlight: keywords, builtins, strings, comments, numbers and decorat
   CHECK(style_of(h.line("for i in x:"), "for") == sgr(Role::keyword));
 }
 
-TEST_CASE("colour: the approval view in colour strips to the plain view, and without colour it is plain",
+TEST_CASE("colour: the approval view in colour strips to the plain view and without colour it is plain",
           "[term][property]") {
   rc::prop("approval(look=colour) stripped == approval()", [] {
     proto::PendingApproval p;
@@ -249,7 +250,7 @@ TEST_CASE("colour: the security level and decisions carry their colour", "[term]
   CHECK(client::view::decision_line(d).starts_with("denied step"));
 }
 
-TEST_CASE("wrap: a narrow terminal wraps the description and warnings, never a script line", "[term]") {
+TEST_CASE("wrap: a narrow terminal wraps the description and warnings but never a script line", "[term]") {
   proto::PendingApproval p;
   const std::string long_line = "x = " + std::string(100, '1') + "  # a line longer than the terminal";
   p.script.content = long_line + "\n";
