@@ -318,15 +318,19 @@ void session(std::ostream& os, const proto::SessionView& s, const Look& look) {
 void step_versions(std::ostream& os, const std::vector<proto::ScriptVersionView>& versions,
                    const std::vector<proto::DecisionInfo>& decisions, const Look& look) {
   for (const auto& v : versions) {
-    os << "\n--- step " << v.step << ", version " << v.version << " (" << visible(v.origin) << ", "
-       << v.created_at << ", sha256 " << v.content_sha256 << "): " << visible(v.script.script_id) << "\n"
+    os << "\n"
+       << look.paint(Role::heading, "--- step " + std::to_string(v.step) + ", version " +
+                                        std::to_string(v.version) + " (" + visible(v.origin) + ", " +
+                                        v.created_at + ", sha256 " + v.content_sha256 +
+                                        "): " + visible(v.script.script_id))
+       << "\n"
        << wrap(visible(v.script.description, true), look.width) << "\n\n";
     script_lines(os, v.script.content, look);
     os << "\n";
     script_facts(os, v.script);
     if (v.validation) validation(os, *v.validation, look);
   }
-  if (!decisions.empty()) os << "\nDecisions\n";
+  if (!decisions.empty()) os << "\n" << look.paint(Role::heading, "Decisions") << "\n";
   for (const auto& d : decisions) os << "  " << d.decided_at << "  " << decision_line(d, look) << "\n";
 }
 

@@ -229,6 +229,17 @@ TEST_CASE("colour: the approval view in colour strips to the plain view and with
     client::view::approval(colour, p, kColor);
     RC_ASSERT(client::strip_escapes(colour.str()) == plain.str());
     RC_ASSERT(plain.str().find('\x1b') == std::string::npos);  // control characters are made visible
+
+    // The same script as gdp show --step and [m]ore print it, with a decision on it.
+    proto::ScriptVersionView v{p.step, p.version, *python_text(), p.script, p.validation, "0f", "now"};
+    proto::DecisionInfo d;
+    d.decision = *rc::gen::element(proto::Decision::approve, proto::Decision::deny, proto::Decision::edit);
+    d.reason = *python_text();
+    std::ostringstream plain_versions;
+    std::ostringstream colour_versions;
+    client::view::step_versions(plain_versions, {v}, {d});
+    client::view::step_versions(colour_versions, {v}, {d}, kColor);
+    RC_ASSERT(client::strip_escapes(colour_versions.str()) == plain_versions.str());
   });
 }
 
