@@ -106,4 +106,28 @@ t new-session -d -s "$tmux_session" -x 120 -y 15 -c "$dir/project" \
 screen_has "EXIT=0" 30
 [ "$(runs)" = 4 ] || fail "gdp show taller than the terminal was not paged"
 echo "PASS: gdp show pages a long view on a TTY"
+# While the pager holds the terminal the session goes on: another terminal approves the step. The
+# pager runs to its end, then what happened meanwhile is shown and the void question is not asked.
+cat >"$dir/slow-pager.sh" <<PAGER
+#!/bin/sh
+cat >/dev/null
+touch "$dir/paging"
+while [ ! -f "$dir/release" ]; do sleep 0.1; done
+echo "PAGER DONE"
+PAGER
+chmod +x "$dir/slow-pager.sh"
+t kill-session -t "$tmux_session"
+t new-session -d -s "$tmux_session" -x 120 -y 15 -c "$dir/project" \
+  "PAGER=$dir/slow-pager.sh $gdp --socket $dir/s/gdpd.sock attach $id; echo EXIT=\$?; sleep 60"
+for _ in $(seq 300); do [ -f "$dir/paging" ] && break; sleep 0.1; done
+[ -f "$dir/paging" ] || fail "attach never paged the approval view"
+g approve "$id" --step 1 >/dev/null
+sleep 1  # the approval's event reaches the attached gdp while its pager still runs
+t capture-pane -p -S - -t "$tmux_session" | grep -q "approved step 1" && fail "an event broke into the pager"
+touch "$dir/release"
+screen_has "PAGER DONE" 10
+screen_has "approved step 1 (version 1) from pid" 10
+t capture-pane -p -S - -t "$tmux_session" | sed -n '/PAGER DONE/,$p' >"$dir/after"
+grep -q "approved step 1" "$dir/after" || fail "the decision made meanwhile was not shown after the pager"
+echo "PASS: events that come while the pager runs are shown after it"
 g cancel "$id" >/dev/null
