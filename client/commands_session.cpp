@@ -390,7 +390,10 @@ int session_call(const GlobalOptions& g, const char* command, const std::vector<
 
 int log(const GlobalOptions& g, const std::vector<std::string>& args) {
   return session_call<proto::Log>(g, "log", args, [&g](const proto::LogResult& r) {
-    for (const auto& e : r.events) std::cout << view::event_line(e, true, g.look) << "\n";
+    // On a terminal, a long event wraps under its text, past the full timestamp.
+    constexpr std::size_t kIndent = 22;
+    for (const auto& e : r.events)
+      std::cout << wrap(view::event_line(e, true, g.look), g.look.width, kIndent) << "\n";
   });
 }
 

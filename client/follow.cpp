@@ -94,6 +94,9 @@ std::string resume_hint(const std::string& id) {
   return "The session is kept; continue it with:  gdp resume " + id;
 }
 
+// Where an event line's text starts after its clock time ("11:29:20  ").
+constexpr std::size_t kEventIndent = 10;
+
 class Follower {
  public:
   Follower(const GlobalOptions& g, DaemonConnection& conn, std::string id, FollowOptions o)
@@ -156,10 +159,11 @@ class Follower {
     if (spinning_ && ask_ == Ask::none && !outcome_) spinner_.draw(model_, ProgressClock::now());
   }
 
-  // A line for the person: the progress line makes way for it.
+  // A line for the person: the progress line makes way for it. On a terminal it is wrapped, what
+  // follows the first line indented under the clock time of event lines.
   void say(const std::string& line) {
     spinner_.clear();
-    out() << line << "\n" << std::flush;
+    out() << wrap(line, g_.look.width, kEventIndent) << "\n" << std::flush;
   }
 
   // What went wrong, on stderr like every error of gdp's.

@@ -133,7 +133,7 @@ std::string wrap(std::string_view text, std::size_t width, std::size_t indent) {
     while (true) {
       const auto space = rest.find(' ');
       const auto word = rest.substr(0, space);
-      const auto w = display_width(word);
+      const auto w = display_width(strip_escapes(word));  // colour takes no room
       if (line_start) {
         out += word;
         used += w;

@@ -59,7 +59,7 @@ std::size_t display_width(std::string_view s);
 
 // `text` wrapped at `width` columns on spaces; the lines after the first start with `indent`
 // spaces. A word longer than a line stays whole on its own line, newlines in `text` are kept, and
-// width 0 means no wrapping at all. No final newline is added.
+// width 0 means no wrapping at all. Escape codes take no room. No final newline is added.
 std::string wrap(std::string_view text, std::size_t width, std::size_t indent = 0);
 
 }  // namespace gdp::client

@@ -147,6 +147,10 @@ TEST_CASE("wrap: lines fit the width on word boundaries and no word is lost or c
     }
     RC_ASSERT(got == words);
     RC_ASSERT(client::wrap(text, 0, indent) == text);
+    // Colour takes no room: painted words break where the plain ones do.
+    std::string painted;
+    for (const auto& w : words) painted += (painted.empty() ? "" : " ") + kColor.paint(Role::string, w);
+    RC_ASSERT(client::strip_escapes(client::wrap(painted, width, indent)) == wrapped);
   });
   CHECK(client::wrap("one two three four", 9) == "one two\nthree\nfour");
   CHECK(client::wrap("one two three", 9, 2) == "one two\n  three");
