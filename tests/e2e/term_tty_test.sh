@@ -45,6 +45,9 @@ screen_has() {  # text, seconds
 }
 coloured='\[([0-9]+;)*3[1-6]m'  # a foreground colour, as tmux writes it back
 
+# tmux stops its server with its last session: one that idles keeps it up between the terminals.
+t new-session -d -s keeper "sleep 600"
+
 # A terminal 15 lines high: the approval view is taller, so it is paged.
 t new-session -d -s "$tmux_session" -x 120 -y 15 -c "$dir/project" \
   "env -u NO_COLOR TERM=xterm-256color PAGER=$dir/pager.sh $gdp --socket $dir/s/gdpd.sock submit sales.csv; echo EXIT=\$?; sleep 60"
