@@ -164,7 +164,8 @@ int follow_options_into(const GlobalOptions& g, const po::variables_map& vm, Fol
   o.quiet = vm.count("quiet") != 0;
   o.verbose = vm.count("verbose") != 0;
   o.confirm_restricted = vm.count("confirm-restricted") != 0;
-  if (o.quiet && o.verbose) return g.out.error(kUsage, "--quiet and --verbose cannot go together");
+  if (o.quiet && o.verbose)
+    return g.out.error(kUsage, "--quiet and --verbose cannot go together; choose one");
   return kOk;
 }
 

@@ -37,7 +37,8 @@ class PrivateScriptFile {
     umask(old);
     if (fd_ < 0)
       throw ClientError(kDaemonError, "cannot create a temporary file in " + tmpl.substr(0, tmpl.rfind('/')) +
-                                          ": " + std::strerror(errno));
+                                          ": " + std::strerror(errno) +
+                                          "; point TMPDIR to a writable folder");
     fchmod(fd_, 0600);
   }
   ~PrivateScriptFile() {

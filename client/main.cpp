@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
   g.out = out;
   g.socket_path = vm.count("socket") ? vm["socket"].as<std::string>() : gdp::default_socket_path();
   const double timeout = vm["timeout"].as<double>();
-  if (!(timeout > 0)) return out.error(kUsage, "--timeout must be a positive number of seconds");
+  if (!(timeout > 0))
+    return out.error(kUsage, "--timeout must be a positive number of seconds, e.g. --timeout 60");
   g.timeout = std::chrono::milliseconds(static_cast<long long>(timeout * 1000));
   const std::vector<std::string> args(rest.begin() + 1, rest.end());
 
