@@ -70,11 +70,17 @@ bool run_pager(const std::string& command, const std::string& text) {
     _exit(127);
   }
   close(fds[0]);
-  // A person who quits the pager early closes the pipe: that is no reason for gdp to die.
+  // A person who quits the pager early closes the pipe: that is no reason for gdp to die. Nor is
+  // Ctrl-C inside the pager, which is the pager's to handle (less stops searching, say): gdp goes
+  // on, and its prompt comes back when the pager is done.
   struct sigaction ignore {};
-  struct sigaction old {};
+  struct sigaction old_pipe {};
+  struct sigaction old_int {};
+  struct sigaction old_quit {};
   ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &old);
+  sigaction(SIGPIPE, &ignore, &old_pipe);
+  sigaction(SIGINT, &ignore, &old_int);
+  sigaction(SIGQUIT, &ignore, &old_quit);
   std::size_t done = 0;
   while (done < text.size()) {
     const auto n = write(fds[1], text.data() + done, text.size() - done);
@@ -86,7 +92,9 @@ bool run_pager(const std::string& command, const std::string& text) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  sigaction(SIGPIPE, &old, nullptr);
+  sigaction(SIGPIPE, &old_pipe, nullptr);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGQUIT, &old_quit, nullptr);
   return !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
 }
 

@@ -113,6 +113,7 @@ echo "PASS: gdp show pages a long view on a TTY"
 # pager runs to its end, then what happened meanwhile is shown and the void question is not asked.
 cat >"$dir/slow-pager.sh" <<PAGER
 #!/bin/sh
+trap '' INT  # like less: Ctrl-C is the pager's own business
 cat >/dev/null
 touch "$dir/paging"
 while [ ! -f "$dir/release" ]; do sleep 0.1; done
@@ -127,10 +128,13 @@ for _ in $(seq 300); do [ -f "$dir/paging" ] && break; sleep 0.1; done
 g approve "$id" --step 1 >/dev/null
 sleep 1  # the approval's event reaches the attached gdp while its pager still runs
 t capture-pane -p -S - -t "$tmux_session" | grep -q "approved step 1" && fail "an event broke into the pager"
+t send-keys -t "$tmux_session" C-c  # and not a reason for gdp to stop
+sleep 0.5
 touch "$dir/release"
 screen_has "PAGER DONE" 10
 screen_has "approved step 1 (version 1) from pid" 10
 t capture-pane -p -S - -t "$tmux_session" | sed -n '/PAGER DONE/,$p' >"$dir/after"
 grep -q "approved step 1" "$dir/after" || fail "the decision made meanwhile was not shown after the pager"
-echo "PASS: events that come while the pager runs are shown after it"
+t capture-pane -p -S - -t "$tmux_session" | grep -q "EXIT=" && fail "gdp stopped: $(t capture-pane -p -t "$tmux_session")"
+echo "PASS: events that come while the pager runs are shown after it; Ctrl-C there does not stop gdp"
 g cancel "$id" >/dev/null
