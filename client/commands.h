@@ -2,6 +2,7 @@
 #pragma once
 
 #include "client/output.h"
+#include "client/style.h"
 
 #include <chrono>
 #include <functional>
@@ -21,6 +22,8 @@ struct GlobalOptions {
   std::string socket_path;
   std::chrono::milliseconds timeout{30000};
   Output out;
+  Look look;           // stdout's: colour and width for what people read (client/style.h)
+  bool pager = false;  // long views may go through the pager (client/pager.h)
 };
 
 struct Command {
@@ -29,6 +32,9 @@ struct Command {
   const char* usage;    // after "gdp "
   const char* example;  // a whole command line
   std::function<int(const GlobalOptions&, const std::vector<std::string>& args)> run;
+  // Adds the command's own options, each with its description, for parsing and for its --help;
+  // nullptr when it has none.
+  void (*options)(boost::program_options::options_description&) = nullptr;
 };
 
 std::span<const Command> daemon_commands();

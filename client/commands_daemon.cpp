@@ -2,6 +2,7 @@
 #include "client/commands.h"
 #include "client/rpc_client.h"
 #include "client/session_view.h"
+#include "client/source.h"
 #include "gdp/version.h"
 
 #include <boost/program_options.hpp>
@@ -73,9 +74,14 @@ int version(const GlobalOptions& g, const std::vector<std::string>& args) {
   }
 }
 
+void status_options(po::options_description& opts) {
+  opts.add_options()("project", po::value<std::string>()->value_name("DIR"),
+                     "only this project's sessions (default: every project)");
+}
+
 int status(const GlobalOptions& g, const std::vector<std::string>& args) {
   po::options_description opts;
-  opts.add_options()("project", po::value<std::string>());
+  status_options(opts);
   po::variables_map vm;
   if (const int code = parse_options(g, "status", args, opts, "session", vm); code != kOk) return code;
   proto::StatusParams params;
@@ -92,7 +98,7 @@ int status(const GlobalOptions& g, const std::vector<std::string>& args) {
       return g.out.error(
           kProtocol, "gdpd did not describe session " + *params.session_id + "; is it older than this gdp?");
     }
-    view::session(std::cout, *result.session);
+    view::session(std::cout, *result.session, g.look);
     std::cout << std::flush;
     return kOk;
   }
@@ -105,10 +111,18 @@ int status(const GlobalOptions& g, const std::vector<std::string>& args) {
     return kOk;
   }
   std::cout << "\nSESSION                    STATUS      STEPS  PROJECT\n";
+  // The columns before PROJECT take 46; on a terminal PROJECT is cut (…) to what is left of it.
+  constexpr std::size_t kProjectColumn = 46;
   for (const auto& s : result.sessions) {
-    std::printf("%-26s %-10s %6lld  %s%s\n", s.session_id.c_str(),
-                boost::describe::enum_to_string(s.status, "?"), static_cast<long long>(s.steps_done),
-                view::visible(s.project).c_str(), s.pending_approval ? "  (waiting for approval)" : "");
+    std::string project = view::visible(s.project) + (s.pending_approval ? "  (waiting for approval)" : "");
+    if (g.look.width > kProjectColumn + 10 && display_width(project) > g.look.width - kProjectColumn) {
+      project = fit(project, g.look.width - kProjectColumn);
+    }
+    const std::string status = boost::describe::enum_to_string(s.status, "?");
+    std::printf("%-26s %s%*s %6lld  %s\n", s.session_id.c_str(),
+                g.look.paint(view::status_role(s.status), status).c_str(),
+                static_cast<int>(10 - std::min<std::size_t>(10, status.size())), "",
+                static_cast<long long>(s.steps_done), project.c_str());
   }
   std::cout << std::flush;
   return kOk;
@@ -118,7 +132,7 @@ const Command kCommands[] = {
     {"ping", "check that gdpd answers", "ping", "gdp ping", ping},
     {"version", "print gdp's, gdpd's and the protocol's versions", "version", "gdp --json version", version},
     {"status", "show the daemon and its sessions, or one session in full", "status [SESSION] [--project DIR]",
-     "gdp status", status},
+     "gdp status", status, status_options},
 };
 
 }  // namespace

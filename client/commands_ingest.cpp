@@ -84,7 +84,7 @@ const Command kCommands[] = {
     {"snapshot", "show the schema, statistics and a 100-row random sample of a CSV, JSON or text file",
      "snapshot FILE [--method random|first_n|stratified] [--by COLUMN] [--seed N] [--sample-size N] "
      "[--yes-large]",
-     "gdp snapshot examples/sales.csv --seed 42", snapshot},
+     "gdp snapshot examples/sales.csv --seed 42", snapshot, source_options},
 };
 
 }  // namespace

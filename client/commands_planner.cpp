@@ -17,10 +17,11 @@
 namespace gdp::client {
 namespace {
 
-void print_script(const proto::ProcessingScript& s) {
-  std::cout << "\nFIRST PROPOSED STEP: " << view::visible(s.script_id) << "\n\n"
-            << view::visible(s.description, true) << "\n\n";
-  view::script_lines(std::cout, s.content);
+void print_script(const proto::ProcessingScript& s, const Look& look) {
+  std::cout << "\n"
+            << look.paint(Role::heading, "FIRST PROPOSED STEP: " + view::visible(s.script_id)) << "\n\n"
+            << wrap(view::visible(s.description, true), look.width) << "\n\n";
+  view::script_lines(std::cout, s.content, look);
   std::cout << "\n";
   view::script_facts(std::cout, s);
 }
@@ -70,7 +71,7 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (counting) std::fputc('\n', stderr);  // the answer came before the countdown ended
 
   if (!result.sanitized) warn_unmasked();
-  for (const auto& w : result.warnings) std::cerr << "gdp: warning: " << w << "\n";
+  for (const auto& w : result.warnings) g.out.warning(w);
   if (g.out.json) {
     g.out.document(wire::to_json(result));
     return kOk;
@@ -81,7 +82,7 @@ int plan(const GlobalOptions& g, const std::vector<std::string>& args) {
   print_masked(snap);
   view::analysis(std::cout, result.analysis);
   if (result.script) {
-    print_script(*result.script);
+    print_script(*result.script, g.look);
   } else {
     std::cout << "\nThe planner proposes no step: it finds nothing to do.\n";
   }
@@ -93,7 +94,7 @@ const Command kCommands[] = {
     {"plan", "show what the planner makes of a file and the first script it would propose; nothing runs",
      "plan FILE [--method random|first_n|stratified] [--by COLUMN] [--seed N] [--sample-size N] "
      "[--yes-large]",
-     "gdp plan examples/sales.csv", plan},
+     "gdp plan examples/sales.csv", plan, source_options},
 };
 
 }  // namespace

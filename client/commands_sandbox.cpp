@@ -33,9 +33,18 @@ std::optional<double> parse_duration(const std::string& text) {
   return std::nullopt;
 }
 
+void cleanup_options(po::options_description& opts) {
+  // clang-format off
+  opts.add_options()
+      ("older-than", po::value<std::string>()->value_name("DURATION"),
+       "also remove sessions untouched for this long, with their containers (30d, 12h, 90m, 45s, 2w)")
+      ("project", po::value<std::string>()->value_name("DIR"), "only this project's sessions (default: every project)");
+  // clang-format on
+}
+
 int cleanup(const GlobalOptions& g, const std::vector<std::string>& args) {
   po::options_description opts;
-  opts.add_options()("older-than", po::value<std::string>())("project", po::value<std::string>());
+  cleanup_options(opts);
   po::variables_map vm;
   if (const int code = parse_options(g, "cleanup", args, opts, nullptr, vm); code != kOk) return code;
   proto::CleanupParams params;
@@ -68,7 +77,8 @@ int cleanup(const GlobalOptions& g, const std::vector<std::string>& args) {
 const Command kCommands[] = {
     {"cleanup",
      "remove sandbox containers no running step owns; with --older-than, old abandoned sessions too",
-     "cleanup [--older-than DURATION] [--project DIR]", "gdp cleanup --older-than 30d", cleanup},
+     "cleanup [--older-than DURATION] [--project DIR]", "gdp cleanup --older-than 30d", cleanup,
+     cleanup_options},
 };
 
 }  // namespace

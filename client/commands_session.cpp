@@ -3,6 +3,7 @@
 // and look into it. What they print is rendered by client/session_view.h.
 #include "client/commands.h"
 #include "client/follow.h"
+#include "client/pager.h"
 #include "client/rpc_client.h"
 #include "client/session_view.h"
 #include "client/source.h"
@@ -13,6 +14,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace gdp::client {
 namespace po = boost::program_options;
@@ -42,18 +44,88 @@ std::optional<std::string> project_option(const po::variables_map& vm) {
 
 namespace {
 
-// The options every command about one session takes; `extra` adds the command's own.
-po::options_description session_options() {
-  po::options_description opts;
-  opts.add_options()("project", po::value<std::string>());
-  return opts;
+// Each command's options, with the descriptions its --help shows. Every command about one session
+// takes --project.
+void project_options(po::options_description& opts) {
+  opts.add_options()("project", po::value<std::string>()->value_name("DIR"),
+                     "the project folder the session belongs to (default: the current folder for submit; "
+                     "any project for the others)");
+}
+
+void follow_options(po::options_description& opts) {
+  project_options(opts);
+  // clang-format off
+  opts.add_options()
+      ("confirm-restricted", "approve a restricted script at the prompt without typing yes a second time")
+      ("quiet", "show only decisions, failures and the end, not every event")
+      ("verbose", "also show each step's output and logs as it finishes");
+  // clang-format on
 }
 
 // submit and resume may also --detach: start, and follow later (or never).
-po::options_description follow_options(bool may_detach) {
-  auto opts = session_options();
-  opts.add_options()("confirm-restricted", "")("quiet", "")("verbose", "");
-  if (may_detach) opts.add_options()("detach", "");
+void detach_option(po::options_description& opts) {
+  opts.add_options()("detach", "start and return at once; follow later with gdp attach SESSION");
+}
+
+void step_option(po::options_description& opts) {
+  opts.add_options()("step", po::value<std::int64_t>()->value_name("N"),
+                     "the step to answer; refused when it is not the one waiting (default: the waiting one)");
+}
+
+void decision_options(po::options_description& opts) {
+  project_options(opts);
+  step_option(opts);
+  opts.add_options()("version", po::value<std::int64_t>()->value_name("V"),
+                     "the script version to answer; refused when a newer one waits (default: the latest)");
+}
+
+void submit_options(po::options_description& opts) {
+  follow_options(opts);
+  detach_option(opts);
+  opts.add_options()("output", po::value<std::string>()->value_name("DIR"),
+                     "where the results go (default: a folder next to the input file)");
+  source_options(opts);
+}
+
+void attach_options(po::options_description& opts) {
+  follow_options(opts);
+}
+
+void resume_options(po::options_description& opts) {
+  follow_options(opts);
+  detach_option(opts);
+}
+
+void approve_options(po::options_description& opts) {
+  decision_options(opts);
+  opts.add_options()("confirm-restricted", "approve a restricted script without being asked to type yes");
+}
+
+void deny_options(po::options_description& opts) {
+  decision_options(opts);
+  opts.add_options()("reason", po::value<std::string>()->value_name("TEXT"),
+                     "why, in a line the planner reads before it proposes another script");
+}
+
+void edit_options(po::options_description& opts) {
+  project_options(opts);
+  step_option(opts);
+}
+
+void show_options(po::options_description& opts) {
+  project_options(opts);
+  // clang-format off
+  opts.add_options()
+      ("step", po::value<std::int64_t>()->value_name("N"), "every version of step N, line-numbered, and its decisions")
+      ("analysis", "the planner's analysis of the data and the masked snapshot's shape")
+      ("sent", "exactly what was sent to a remote planner, request by request");
+  // clang-format on
+}
+
+// The options of a command, from its adder.
+po::options_description options_of(void (*add)(po::options_description&)) {
+  po::options_description opts;
+  add(opts);
   return opts;
 }
 
@@ -92,14 +164,17 @@ int follow_options_into(const GlobalOptions& g, const po::variables_map& vm, Fol
   o.quiet = vm.count("quiet") != 0;
   o.verbose = vm.count("verbose") != 0;
   o.confirm_restricted = vm.count("confirm-restricted") != 0;
-  if (o.quiet && o.verbose) return g.out.error(kUsage, "--quiet and --verbose cannot go together");
+  if (o.quiet && o.verbose)
+    return g.out.error(kUsage, "--quiet and --verbose cannot go together; choose one");
   return kOk;
 }
 
 int submit(const GlobalOptions& g, const std::vector<std::string>& args) {
-  auto opts = follow_options(true);
+  // The file and its sampling options are gdp plan's (parse_source); the rest are the session's.
+  po::options_description opts;
+  follow_options(opts);
+  detach_option(opts);
   opts.add_options()("output", po::value<std::string>());
-  // The file and its sampling options are gdp plan's; the rest are the session's.
   po::variables_map vm;
   std::vector<std::string> source_args;
   try {
@@ -127,7 +202,7 @@ int submit(const GlobalOptions& g, const std::vector<std::string>& args) {
     const ForwardedKey key(params.api_key);
     result = call_reading(g, params.source, [&] { return conn.call<proto::Submit>(params); });
   }
-  for (const auto& w : result.warnings) std::cerr << "gdp: warning: " << w << "\n";
+  for (const auto& w : result.warnings) g.out.warning(w);
   const auto& id = result.session.session_id;
   if (vm.count("detach")) {
     if (g.out.json) {
@@ -149,7 +224,9 @@ int submit(const GlobalOptions& g, const std::vector<std::string>& args) {
 // SESSION and the options of a command that follows it.
 int parse_follow(const GlobalOptions& g, const char* command, const std::vector<std::string>& args,
                  bool may_detach, po::variables_map& vm, std::string& id, FollowOptions& follow) {
-  if (const int code = parse_session(g, command, args, follow_options(may_detach), vm, id); code != kOk) {
+  if (const int code =
+          parse_session(g, command, args, options_of(may_detach ? resume_options : attach_options), vm, id);
+      code != kOk) {
     return code;
   }
   return follow_options_into(g, vm, follow);
@@ -195,15 +272,13 @@ std::optional<proto::PendingApproval> waiting_step(DaemonConnection& conn, const
 }
 
 int print_decision(const GlobalOptions& g, const proto::DecisionResult& r) {
-  return print_result(g, r, [](const proto::DecisionResult& d) {
-    std::cout << "You " << view::decision_line(d.decision) << "\n";
+  return print_result(g, r, [&g](const proto::DecisionResult& d) {
+    std::cout << "You " << view::decision_line(d.decision, g.look) << "\n";
   });
 }
 
 int approve(const GlobalOptions& g, const std::vector<std::string>& args) {
-  auto opts = session_options();
-  opts.add_options()("step", po::value<std::int64_t>())("version", po::value<std::int64_t>())(
-      "confirm-restricted", "");
+  const auto opts = options_of(approve_options);
   po::variables_map vm;
   proto::ApproveParams params;
   if (const int code = parse_session(g, "approve", args, opts, vm, params.session_id); code != kOk)
@@ -237,9 +312,7 @@ int approve(const GlobalOptions& g, const std::vector<std::string>& args) {
 }
 
 int deny(const GlobalOptions& g, const std::vector<std::string>& args) {
-  auto opts = session_options();
-  opts.add_options()("step", po::value<std::int64_t>())("version", po::value<std::int64_t>())(
-      "reason", po::value<std::string>());
+  const auto opts = options_of(deny_options);
   po::variables_map vm;
   proto::DenyParams params;
   if (const int code = parse_session(g, "deny", args, opts, vm, params.session_id); code != kOk) return code;
@@ -252,8 +325,7 @@ int deny(const GlobalOptions& g, const std::vector<std::string>& args) {
 }
 
 int edit(const GlobalOptions& g, const std::vector<std::string>& args) {
-  auto opts = session_options();
-  opts.add_options()("step", po::value<std::int64_t>());
+  const auto opts = options_of(edit_options);
   po::variables_map vm;
   proto::SessionRef ref;
   if (const int code = parse_session(g, "edit", args, opts, vm, ref.session_id); code != kOk) return code;
@@ -281,8 +353,7 @@ int edit(const GlobalOptions& g, const std::vector<std::string>& args) {
 }
 
 int show(const GlobalOptions& g, const std::vector<std::string>& args) {
-  auto opts = session_options();
-  opts.add_options()("step", po::value<std::int64_t>())("analysis", "")("sent", "");
+  const auto opts = options_of(show_options);
   po::variables_map vm;
   proto::ShowParams params;
   if (const int code = parse_session(g, "show", args, opts, vm, params.session_id); code != kOk) return code;
@@ -292,11 +363,14 @@ int show(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (vm.count("sent")) params.sent = true;
   DaemonConnection conn(g.socket_path, g.timeout);
   return print_result(g, conn.call<proto::Show>(params), [&](const proto::ShowResult& r) {
-    view::session(std::cout, r.session);
-    if (params.step) view::step_versions(std::cout, r.versions, r.decisions);
-    if (r.analysis) view::analysis(std::cout, *r.analysis);
-    if (r.snapshot) view::snapshot_shape(std::cout, *r.snapshot);
-    if (params.sent) view::sent_requests(std::cout, r.sent);
+    // A step's versions can be long: the whole view goes through the pager when it is.
+    std::ostringstream text;
+    view::session(text, r.session, g.look);
+    if (params.step) view::step_versions(text, r.versions, r.decisions, g.look);
+    if (r.analysis) view::analysis(text, *r.analysis);
+    if (r.snapshot) view::snapshot_shape(text, *r.snapshot);
+    if (params.sent) view::sent_requests(text, r.sent);
+    page(text.str(), g.pager);
   });
 }
 
@@ -306,7 +380,8 @@ int session_call(const GlobalOptions& g, const char* command, const std::vector<
                  Print human) {
   po::variables_map vm;
   proto::SessionRef ref;
-  if (const int code = parse_session(g, command, args, session_options(), vm, ref.session_id); code != kOk) {
+  if (const int code = parse_session(g, command, args, options_of(project_options), vm, ref.session_id);
+      code != kOk) {
     return code;
   }
   ref.project = project_option(vm);
@@ -315,42 +390,45 @@ int session_call(const GlobalOptions& g, const char* command, const std::vector<
 }
 
 int log(const GlobalOptions& g, const std::vector<std::string>& args) {
-  return session_call<proto::Log>(g, "log", args, [](const proto::LogResult& r) {
-    for (const auto& e : r.events) std::cout << view::event_line(e, true) << "\n";
+  return session_call<proto::Log>(g, "log", args, [&g](const proto::LogResult& r) {
+    // On a terminal, a long event wraps under its text, past the full timestamp.
+    constexpr std::size_t kIndent = 22;
+    for (const auto& e : r.events)
+      std::cout << wrap(view::event_line(e, true, g.look), g.look.width, kIndent) << "\n";
   });
 }
 
 int cancel(const GlobalOptions& g, const std::vector<std::string>& args) {
-  return session_call<proto::Cancel>(g, "cancel", args,
-                                     [](const proto::SessionView& s) { view::session(std::cout, s); });
+  return session_call<proto::Cancel>(
+      g, "cancel", args, [&g](const proto::SessionView& s) { view::session(std::cout, s, g.look); });
 }
 
 const Command kCommands[] = {
     {"submit", "start a session on a file: each proposed script is shown and runs only once approved",
      "submit FILE [--method M] [--by COLUMN] [--seed N] [--sample-size N] [--yes-large] [--project DIR] "
      "[--output DIR] [--detach] [--confirm-restricted] [--quiet|--verbose]",
-     "gdp submit examples/sales.csv", submit},
+     "gdp submit examples/sales.csv", submit, submit_options},
     {"attach", "follow a session and answer its approvals here",
      "attach SESSION [--project DIR] [--confirm-restricted] [--quiet|--verbose]",
-     "gdp attach 20261127T101500Z_3fa9c2", attach},
+     "gdp attach 20261127T101500Z_3fa9c2", attach, attach_options},
     {"approve", "approve the step a session waits on, from any terminal",
      "approve SESSION [--step N] [--version V] [--confirm-restricted] [--project DIR]",
-     "gdp approve 20261127T101500Z_3fa9c2 --step 2", approve},
+     "gdp approve 20261127T101500Z_3fa9c2 --step 2", approve, approve_options},
     {"deny", "deny the step a session waits on; the planner is told why",
      "deny SESSION [--step N] [--version V] [--reason TEXT] [--project DIR]",
-     "gdp deny 20261127T101500Z_3fa9c2 --reason 'keep the empty rows'", deny},
+     "gdp deny 20261127T101500Z_3fa9c2 --reason 'keep the empty rows'", deny, deny_options},
     {"edit", "edit the waiting script in $EDITOR; the new version is checked and shown again",
-     "edit SESSION [--step N] [--project DIR]", "gdp edit 20261127T101500Z_3fa9c2", edit},
+     "edit SESSION [--step N] [--project DIR]", "gdp edit 20261127T101500Z_3fa9c2", edit, edit_options},
     {"show", "show a session: its steps, one step's versions, the analysis, what was sent",
      "show SESSION [--step N] [--analysis] [--sent] [--project DIR]",
-     "gdp show 20261127T101500Z_3fa9c2 --step 1", show},
+     "gdp show 20261127T101500Z_3fa9c2 --step 1", show, show_options},
     {"log", "list every event of a session with its time", "log SESSION [--project DIR]",
-     "gdp log 20261127T101500Z_3fa9c2", log},
+     "gdp log 20261127T101500Z_3fa9c2", log, project_options},
     {"resume", "continue a session its daemon left behind, then follow it",
      "resume SESSION [--project DIR] [--detach] [--confirm-restricted] [--quiet|--verbose]",
-     "gdp resume 20261127T101500Z_3fa9c2", resume},
+     "gdp resume 20261127T101500Z_3fa9c2", resume, resume_options},
     {"cancel", "stop a session; finished steps and their results are kept", "cancel SESSION [--project DIR]",
-     "gdp cancel 20261127T101500Z_3fa9c2", cancel},
+     "gdp cancel 20261127T101500Z_3fa9c2", cancel, project_options},
 };
 
 }  // namespace

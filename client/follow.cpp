@@ -1,5 +1,6 @@
 #include "client/follow.h"
 
+#include "client/pager.h"
 #include "client/progress.h"
 #include "client/session_view.h"
 
@@ -36,7 +37,8 @@ class PrivateScriptFile {
     umask(old);
     if (fd_ < 0)
       throw ClientError(kDaemonError, "cannot create a temporary file in " + tmpl.substr(0, tmpl.rfind('/')) +
-                                          ": " + std::strerror(errno));
+                                          ": " + std::strerror(errno) +
+                                          "; point TMPDIR to a writable folder");
     fchmod(fd_, 0600);
   }
   ~PrivateScriptFile() {
@@ -93,6 +95,9 @@ std::string resume_hint(const std::string& id) {
   return "The session is kept; continue it with:  gdp resume " + id;
 }
 
+// Where an event line's text starts after its clock time ("11:29:20  ").
+constexpr std::size_t kEventIndent = 10;
+
 class Follower {
  public:
   Follower(const GlobalOptions& g, DaemonConnection& conn, std::string id, FollowOptions o)
@@ -148,17 +153,25 @@ class Follower {
       case DaemonConnection::Wake::timeout:
         break;
       case DaemonConnection::Wake::closed:
-        say("gdp: gdpd closed the connection. " + resume_hint(id_));
+        error("gdpd closed the connection. " + resume_hint(id_));
         finish("connection_closed", kDaemonError);
         return;
     }
     if (spinning_ && ask_ == Ask::none && !outcome_) spinner_.draw(model_, ProgressClock::now());
   }
 
-  // A line for the person: the progress line makes way for it.
+  // A line for the person: the progress line makes way for it. On a terminal it is wrapped, what
+  // follows the first line indented under the clock time of event lines.
   void say(const std::string& line) {
     spinner_.clear();
-    out() << line << "\n" << std::flush;
+    out() << wrap(line, g_.look.width, kEventIndent) << "\n" << std::flush;
+  }
+
+  // What went wrong, on stderr like every error of gdp's.
+  void error(const std::string& message) {
+    spinner_.clear();
+    std::cout << std::flush;
+    g_.out.error_line(message);
   }
 
   void on_message(const rpc::Message& msg) {
@@ -168,8 +181,8 @@ class Follower {
         reason = wire::from_json<proto::DaemonShuttingDownEvent>(msg.params).reason;
       } catch (const wire::TypeError&) {  // NOLINT(bugprone-empty-catch): the reason is a nicety
       }
-      say("gdp: gdpd is shutting down" +
-          (reason.empty() ? std::string() : " (" + view::visible(reason) + ")") + ". " + resume_hint(id_));
+      error("gdpd is shutting down" + (reason.empty() ? std::string() : " (" + view::visible(reason) + ")") +
+            ". " + resume_hint(id_));
       finish("daemon_shutting_down", kDaemonError);
       return;
     }
@@ -209,7 +222,7 @@ class Follower {
     const bool shown_when_quiet = e.kind == SessionEventKind::decided || failure;
     if (g_.out.json || ours || e.kind == SessionEventKind::finished || (o_.quiet && !shown_when_quiet))
       return;
-    say(view::event_line(e, false));
+    say(view::event_line(e, false, g_.look));
     if (o_.verbose) {
       std::ostringstream detail;
       view::event_detail(detail, e);
@@ -226,8 +239,9 @@ class Follower {
     }
     const auto status = e.status.value_or(session_.status);
     session_.status = status;
-    std::string line = std::string("Session ") + boost::describe::enum_to_string(status, "?") + ": " +
-                       view::visible(e.message);
+    std::string line =
+        "Session " + g_.look.paint(view::status_role(status), boost::describe::enum_to_string(status, "?")) +
+        ": " + view::visible(e.message);
     if (session_.results_directory) line += "\nResults: " + view::visible(*session_.results_directory);
     if (!g_.out.json) say(line);
     finish("finished", status == proto::SessionStatus::completed ? kOk : kDaemonError);
@@ -245,7 +259,12 @@ class Follower {
       }
       return;
     }
-    if (fresh) view::approval(std::cout, p);
+    if (fresh) {
+      // Taller than the terminal, it goes through the pager; the prompt comes when that is done.
+      std::ostringstream text;
+      view::approval(text, p, g_.look);
+      page(text.str(), g_.pager && prompting_);
+    }
     std::cout << std::flush;
     if (prompting_) return ask(Ask::choice);
     if (fresh) {
@@ -263,7 +282,8 @@ class Follower {
         std::cerr << "[a]pprove  [d]eny  [e]dit  [m]ore  [q] detach > ";
         break;
       case Ask::confirm:
-        std::cerr << "This script is RESTRICTED. Type yes to approve it anyway: ";
+        std::cerr << "This script is " << g_.out.look().paint(Role::error, "RESTRICTED")
+                  << ". Type yes to approve it anyway: ";
         break;
       case Ask::reason:
         std::cerr << "Why? (one line for the planner, Enter for none): ";
@@ -331,10 +351,10 @@ class Follower {
     ask_ = Ask::none;
     try {
       const auto decided = call();
-      say("You " + view::decision_line(decided.decision));
+      say("You " + view::decision_line(decided.decision, g_.look));
       waiting_.reset();
     } catch (const RpcError& e) {
-      say(std::string("gdp: ") + e.what());
+      error(e.what());
       recheck();
     }
   }
@@ -376,20 +396,24 @@ class Follower {
       // The new version comes back as its own approval_needed event and is asked about then.
       waiting_.reset();
     } catch (const RpcError& e) {
-      say(std::string("gdp: ") + e.what());
+      error(e.what());
       recheck();
     }
   }
 
+  // Everything about the waiting step, through the pager: the person asked for all of it. Events
+  // that come meanwhile wait on the socket and are shown when the pager is done.
   void more() {
     try {
       proto::ShowParams params{id_, o_.project, waiting_->step, true, std::nullopt};
       const auto shown = conn_.call<proto::Show>(params);
-      view::step_versions(std::cout, shown.versions, shown.decisions);
-      if (shown.analysis) view::analysis(std::cout, *shown.analysis);
-      std::cout << std::flush;
+      std::ostringstream text;
+      view::step_versions(text, shown.versions, shown.decisions, g_.look);
+      if (shown.analysis) view::analysis(text, *shown.analysis);
+      spinner_.clear();
+      page(text.str(), g_.pager, true);
     } catch (const RpcError& e) {
-      say(std::string("gdp: ") + e.what());
+      error(e.what());
     }
     if (waiting_) ask(Ask::choice);
   }

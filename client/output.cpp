@@ -3,6 +3,16 @@
 #include <iostream>
 
 namespace gdp::client {
+namespace {
+
+// "gdp: LABEL: MESSAGE" on stderr, the label in its colour and the message wrapped under itself.
+void to_stderr(const Look& look, Role role, const std::string& label, const std::string& message) {
+  const std::string head = "gdp: " + label + ": ";
+  std::cerr << "gdp: " << look.paint(role, label + ":") << " "
+            << wrap(head + message, look.width, head.size()).substr(head.size()) << "\n";
+}
+
+}  // namespace
 
 void Output::document(const boost::json::value& doc) const {
   std::cout << boost::json::serialize(doc) << "\n";
@@ -16,9 +26,17 @@ int Output::error(ExitCode code, const std::string& message, std::string_view ki
     extra["error"] = std::move(err);
     document(extra);
   } else {
-    std::cerr << "gdp: " << message << "\n";
+    error_line(message);
   }
   return code;
+}
+
+void Output::error_line(const std::string& message) const {
+  to_stderr(look(), Role::error, "error", message);
+}
+
+void Output::warning(const std::string& message) const {
+  to_stderr(look(), Role::warn, "warning", message);
 }
 
 }  // namespace gdp::client

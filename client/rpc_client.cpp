@@ -33,7 +33,7 @@ DaemonConnection::DaemonConnection(const std::string& socket_path, std::chrono::
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path) {
-    throw ClientError(kUsage, "socket path is too long: " + socket_path);
+    throw ClientError(kUsage, "socket path is too long: " + socket_path + "; give a shorter --socket");
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -183,7 +183,7 @@ boost::json::value DaemonConnection::call_raw(std::string_view method, boost::js
         if (msg.error) throw *msg.error;
       } catch (const ClientError&) {
       }
-      throw ClientError(kNoDaemon, "lost the connection to gdpd on " + path_);
+      throw ClientError(kNoDaemon, "lost the connection to gdpd on " + path_ + "; did it stop? (gdp ping)");
     }
     sent += static_cast<std::size_t>(n);
   }

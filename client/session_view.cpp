@@ -1,5 +1,6 @@
 #include "client/session_view.h"
 
+#include "client/highlight.h"
 #include "client/source.h"
 
 #include <algorithm>
@@ -51,7 +52,53 @@ const char* decided_word(proto::Decision d) {
   return "?";
 }
 
+Role level_role(proto::SecurityLevel level) {
+  switch (level) {
+    case proto::SecurityLevel::safe:
+      return Role::ok;
+    case proto::SecurityLevel::caution:
+      return Role::warn;
+    case proto::SecurityLevel::restricted:
+      return Role::error;
+  }
+  return Role::error;
+}
+
+Role decision_role(proto::Decision d) {
+  switch (d) {
+    case proto::Decision::approve:
+      return Role::ok;
+    case proto::Decision::deny:
+      return Role::error;
+    case proto::Decision::edit:
+      return Role::warn;
+  }
+  return Role::warn;
+}
+
+// A message under a label ("  warning: ..."), wrapped to hang under its own first word.
+void labelled(std::ostream& os, const Look& look, Role role, const char* label, const std::string& text) {
+  const std::string head = std::string("  ") + label + ": ";
+  const auto lines = wrap(head + text, look.width, head.size());
+  os << "  " << look.paint(role, std::string(label) + ":") << " " << lines.substr(head.size()) << "\n";
+}
+
 }  // namespace
+
+Role status_role(proto::SessionStatus s) {
+  switch (s) {
+    case proto::SessionStatus::completed:
+      return Role::ok;
+    case proto::SessionStatus::failed:
+      return Role::error;
+    case proto::SessionStatus::active:
+      return Role::heading;
+    case proto::SessionStatus::cancelled:
+    case proto::SessionStatus::abandoned:
+      return Role::warn;
+  }
+  return Role::warn;
+}
 
 std::string visible(std::string_view text, bool multiline) {
   std::string out;
@@ -76,11 +123,19 @@ std::string numbered_line(std::size_t number, std::string_view line) {
   return out.str();
 }
 
-void script_lines(std::ostream& os, std::string_view content) {
+void script_lines(std::ostream& os, std::string_view content, const Look& look) {
   std::size_t n = 0;
+  PythonHighlighter python(look);
   while (!content.empty()) {
     const auto end = content.find('\n');
-    os << numbered_line(++n, content.substr(0, end)) << "\n";
+    if (look.color) {
+      // The same line as numbered_line(), its number dimmed and its code highlighted.
+      const auto number = numbered_line(++n, {});
+      os << look.paint(Role::dim, number.substr(0, number.size() - 2)) << "  "
+         << python.line(visible(content.substr(0, end))) << "\n";
+    } else {
+      os << numbered_line(++n, content.substr(0, end)) << "\n";
+    }
     content = end == std::string_view::npos ? std::string_view{} : content.substr(end + 1);
   }
 }
@@ -120,34 +175,43 @@ void snapshot_shape(std::ostream& os, const proto::DataSnapshot& s) {
   }
 }
 
-void validation(std::ostream& os, const proto::ValidationResult& v) {
-  os << "Validation: " << (v.is_valid ? "valid" : "INVALID") << ", security level "
-     << name_of(v.security_level) << "\n";
-  for (const auto& e : v.syntax_errors) os << "  error: " << visible(e) << "\n";
-  for (const auto& w : v.security_warnings) os << "  warning: " << visible(w) << "\n";
-  for (const auto& f : v.suggested_fixes) os << "  fix: " << visible(f) << "\n";
+void validation(std::ostream& os, const proto::ValidationResult& v, const Look& look) {
+  os << "Validation: " << (v.is_valid ? look.paint(Role::ok, "valid") : look.paint(Role::error, "INVALID"))
+     << ", security level " << look.paint(level_role(v.security_level), name_of(v.security_level)) << "\n";
+  for (const auto& e : v.syntax_errors) labelled(os, look, Role::error, "error", visible(e));
+  for (const auto& w : v.security_warnings) labelled(os, look, Role::warn, "warning", visible(w));
+  for (const auto& f : v.suggested_fixes) labelled(os, look, Role::ok, "fix", visible(f));
 }
 
-void approval(std::ostream& os, const proto::PendingApproval& p) {
+void approval(std::ostream& os, const proto::PendingApproval& p, const Look& look) {
   const auto& s = p.script;
-  os << "\n=== STEP " << p.step << " (version " << p.version
-     << ") WAITS FOR YOUR APPROVAL: " << visible(s.script_id) << " ===\n";
+  os << "\n"
+     << look.paint(Role::heading, "=== STEP " + std::to_string(p.step) + " (version " +
+                                      std::to_string(p.version) +
+                                      ") WAITS FOR YOUR APPROVAL: " + visible(s.script_id) + " ===")
+     << "\n";
   if (p.kind == proto::StepKind::packages) {
-    os << "This step installs packages, and it is the only kind of step that runs with network access.\n";
+    os << wrap("This step installs packages, and it is the only kind of step that runs with network access.",
+               look.width)
+       << "\n";
   }
-  os << "\n" << visible(s.description, true) << "\n\n";
-  script_lines(os, s.content);
+  os << "\n" << wrap(visible(s.description, true), look.width) << "\n\n";
+  script_lines(os, s.content, look);
   os << "\n";
   script_facts(os, s);
-  validation(os, p.validation);
+  validation(os, p.validation, look);
   if (p.needs_confirmation) {
-    os << "This script is RESTRICTED: approving it needs a second, explicit confirmation.\n";
+    os << look.paint(Role::error,
+                     wrap("This script is RESTRICTED: approving it needs a second, explicit confirmation.",
+                          look.width))
+       << "\n";
   }
 }
 
-std::string decision_line(const proto::DecisionInfo& d) {
-  std::string out = std::string(decided_word(d.decision)) + " step " + std::to_string(d.step) + " (version " +
-                    std::to_string(d.version) + ") from pid " + std::to_string(d.by.pid);
+std::string decision_line(const proto::DecisionInfo& d, const Look& look) {
+  std::string out = look.paint(decision_role(d.decision), decided_word(d.decision)) + " step " +
+                    std::to_string(d.step) + " (version " + std::to_string(d.version) + ") from pid " +
+                    std::to_string(d.by.pid);
   if (d.by.tty) out += " on " + visible(*d.by.tty);
   if (d.reason && !d.reason->empty()) out += ": " + visible(*d.reason);
   return out;
@@ -161,13 +225,14 @@ std::string result_line(std::int64_t step, const proto::ExecutionResult& r) {
   return out.str();
 }
 
-std::string event_line(const proto::SessionEvent& e, bool full_time) {
+std::string event_line(const proto::SessionEvent& e, bool full_time, const Look& look) {
   std::ostringstream out;
-  out << (full_time ? e.at : clock_time(e.at)) << "  " << std::left << std::setw(18) << name_of(e.phase);
+  out << look.paint(Role::dim, full_time ? e.at : clock_time(e.at)) << "  " << std::left << std::setw(18)
+      << name_of(e.phase);
   if (e.step) out << "step " << *e.step << "  ";
   using K = proto::SessionEventKind;
   if (e.kind == K::decided && e.decision) {
-    out << decision_line(*e.decision);
+    out << decision_line(*e.decision, look);
   } else if (e.kind == K::step_finished && e.result) {
     out << result_line(e.step.value_or(0), *e.result);
   } else if (e.kind == K::planner_waiting && e.delay_seconds) {
@@ -203,7 +268,7 @@ void event_detail(std::ostream& os, const proto::SessionEvent& e) {
   if (e.decision && e.decision->reason) indented("reason", *e.decision->reason);
 }
 
-void steps(std::ostream& os, const std::vector<proto::StepView>& steps) {
+void steps(std::ostream& os, const std::vector<proto::StepView>& steps, const Look& look) {
   if (steps.empty()) {
     os << "No steps yet.\n";
     return;
@@ -215,6 +280,11 @@ void steps(std::ostream& os, const std::vector<proto::StepView>& steps) {
       result = (s.result->success ? "ok in " : "failed after ") + seconds(s.result->execution_time);
       if (!s.result->success && s.result->error_message) result += ": " + visible(*s.result->error_message);
     }
+    // The columns before RESULT take 74; on a terminal RESULT gets what is left of its width.
+    constexpr std::size_t kResultColumn = 74;
+    if (look.width > kResultColumn + 10 && display_width(result) > look.width - kResultColumn) {
+      result = fit(result, look.width - kResultColumn);
+    }
     os << std::right << std::setw(4) << s.step << "  " << std::setw(3) << s.version << "  " << std::left
        << std::setw(8) << name_of(s.kind) << "  " << std::setw(17) << name_of(s.state) << "  "
        << fit(visible(s.script.script_id), 24) << "  " << std::setw(8)
@@ -223,9 +293,9 @@ void steps(std::ostream& os, const std::vector<proto::StepView>& steps) {
   os << std::right;
 }
 
-void session(std::ostream& os, const proto::SessionView& s) {
-  os << "Session " << s.session_id << ": " << name_of(s.status) << ", phase " << name_of(s.phase)
-     << (s.live ? "" : " (not running in this gdpd)") << "\n"
+void session(std::ostream& os, const proto::SessionView& s, const Look& look) {
+  os << "Session " << s.session_id << ": " << look.paint(status_role(s.status), name_of(s.status))
+     << ", phase " << name_of(s.phase) << (s.live ? "" : " (not running in this gdpd)") << "\n"
      << "  project  " << visible(s.project) << "\n"
      << "  input    " << visible(s.input_file) << "\n"
      << "  output   " << visible(s.output_directory) << "\n"
@@ -234,27 +304,34 @@ void session(std::ostream& os, const proto::SessionView& s) {
   if (s.failure) os << "  failure  " << visible(*s.failure) << "\n";
   if (s.results_directory) os << "  results  " << visible(*s.results_directory) << "\n";
   if (s.pending) {
-    os << "\nWaiting for approval: step " << s.pending->step << " (version " << s.pending->version << "), "
-       << visible(s.pending->script.script_id) << ": "
-       << visible(s.pending->script.description.substr(0, s.pending->script.description.find('\n'))) << "\n";
+    os << "\n"
+       << wrap("Waiting for approval: step " + std::to_string(s.pending->step) + " (version " +
+                   std::to_string(s.pending->version) + "), " + visible(s.pending->script.script_id) + ": " +
+                   visible(s.pending->script.description.substr(0, s.pending->script.description.find('\n'))),
+               look.width)
+       << "\n";
   }
   os << "\n";
-  steps(os, s.steps);
+  steps(os, s.steps, look);
 }
 
 void step_versions(std::ostream& os, const std::vector<proto::ScriptVersionView>& versions,
-                   const std::vector<proto::DecisionInfo>& decisions) {
+                   const std::vector<proto::DecisionInfo>& decisions, const Look& look) {
   for (const auto& v : versions) {
-    os << "\n--- step " << v.step << ", version " << v.version << " (" << visible(v.origin) << ", "
-       << v.created_at << ", sha256 " << v.content_sha256 << "): " << visible(v.script.script_id) << "\n"
-       << visible(v.script.description, true) << "\n\n";
-    script_lines(os, v.script.content);
+    os << "\n"
+       << look.paint(Role::heading, "--- step " + std::to_string(v.step) + ", version " +
+                                        std::to_string(v.version) + " (" + visible(v.origin) + ", " +
+                                        v.created_at + ", sha256 " + v.content_sha256 +
+                                        "): " + visible(v.script.script_id))
+       << "\n"
+       << wrap(visible(v.script.description, true), look.width) << "\n\n";
+    script_lines(os, v.script.content, look);
     os << "\n";
     script_facts(os, v.script);
-    if (v.validation) validation(os, *v.validation);
+    if (v.validation) validation(os, *v.validation, look);
   }
-  if (!decisions.empty()) os << "\nDecisions\n";
-  for (const auto& d : decisions) os << "  " << d.decided_at << "  " << decision_line(d) << "\n";
+  if (!decisions.empty()) os << "\n" << look.paint(Role::heading, "Decisions") << "\n";
+  for (const auto& d : decisions) os << "  " << d.decided_at << "  " << decision_line(d, look) << "\n";
 }
 
 void sent_requests(std::ostream& os, const std::vector<proto::SentRequestView>& sent) {

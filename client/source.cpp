@@ -2,9 +2,10 @@
 // "read it anyway?" question for a file over the size limit, and the table of what was masked.
 #include "client/source.h"
 
+#include "client/style.h"
+
 #include <boost/program_options.hpp>
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cstdio>
@@ -15,13 +16,10 @@ namespace gdp::client {
 namespace po = boost::program_options;
 
 std::size_t terminal_width() {
-  winsize ws{};
-  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
-  if (const char* cols = std::getenv("COLUMNS")) {
-    const auto n = std::strtoul(cols, nullptr, 10);
-    if (n > 20) return n;
-  }
-  return 100;
+  // Piped, a snapshot's table keeps the width it always had: scripts may read it.
+  if (isatty(STDOUT_FILENO) == 0 && std::getenv("COLUMNS") == nullptr) return 100;
+  const auto n = terminal_columns(STDOUT_FILENO);
+  return n > 20 ? n : 100;
 }
 
 // Display width of UTF-8 text, counting code points (good enough for a table of data values).
@@ -85,18 +83,22 @@ void warn_unmasked() {
                "receive it as it is. Restart gdpd without --no-sanitize to mask personal data.\n";
 }
 
+void source_options(po::options_description& opts) {
+  // clang-format off
+  opts.add_options()
+      ("method", po::value<std::string>()->value_name("M"), "how the sample is drawn: random (default), first_n or stratified")
+      ("by", po::value<std::string>()->value_name("COLUMN"), "stratify the sample by this column (implies --method stratified)")
+      ("seed", po::value<std::int64_t>()->value_name("N"), "the random sample's seed, to draw the same sample again")
+      ("sample-size", po::value<std::int64_t>()->value_name("N"), "how many records the sample holds (default 100)")
+      ("yes-large", "read a file over gdpd's size limit without asking");
+  // clang-format on
+}
+
 int parse_source(const GlobalOptions& g, const char* command, const std::vector<std::string>& args,
                  proto::SnapshotParams& params) {
   po::options_description opts;
-  // clang-format off
-  opts.add_options()
-      ("file", po::value<std::string>())
-      ("method", po::value<std::string>())
-      ("by", po::value<std::string>())
-      ("seed", po::value<std::int64_t>())
-      ("sample-size", po::value<std::int64_t>())
-      ("yes-large", "");
-  // clang-format on
+  opts.add_options()("file", po::value<std::string>());
+  source_options(opts);
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;

@@ -15,6 +15,9 @@ namespace gdp::client {
 // Reading a big file can take a while on a cold cache; the usual reply timeout is too short.
 inline constexpr std::chrono::milliseconds kReadTimeout{600000};
 
+// --method, --by, --seed, --sample-size and --yes-large, described for --help.
+void source_options(boost::program_options::options_description& opts);
+
 // FILE [--method M] [--by COLUMN] [--seed N] [--sample-size N] [--yes-large] into `params`;
 // returns kOk or the usage error's exit code (already printed).
 int parse_source(const GlobalOptions& g, const char* command, const std::vector<std::string>& args,

@@ -40,8 +40,10 @@ wait_pending() {  # session, step
 }
 
 # ---- terminal 1: gdp submit on a TTY, in the project folder -------------------------------------
+# The scripts are taller than the terminal, so they are paged: PAGER=cat lets them through at once
+# and the prompt follows (term_tty_test.sh checks the pager itself).
 tmux new-session -d -s "$tmux_session" -x 160 -y 50 -c "$dir/project" \
-  "$gdp --socket $dir/s/gdpd.sock submit sales.csv; echo EXIT=\$?; sleep 60"
+  "PAGER=cat $gdp --socket $dir/s/gdpd.sock submit sales.csv; echo EXIT=\$?; sleep 60"
 screen_has "[a]pprove" 60
 screen_has "1  #" 1  # the script, with line numbers
 id=$(g --json status | json '[s["session_id"] for s in d["sessions"]][-1]')
