@@ -7,6 +7,9 @@ set -euo pipefail
 gdp=$1 man_dir=$2
 . "$(dirname "$0")/commands.sh"
 fail() { echo "FAIL: $*"; exit 1; }
+for tool in man:man-db lexgrog:man-db groff:groff-base; do
+  command -v "${tool%%:*}" >/dev/null || fail "${tool%%:*} is not installed (apt-get install ${tool#*:})"
+done
 
 commands=$(gdp_commands "$gdp")
 # A parser that found nothing would let every check below pass.

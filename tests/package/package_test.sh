@@ -9,6 +9,9 @@
 set -euo pipefail
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
+need() {  # command, the Debian package that has it
+  command -v "$1" >/dev/null || fail "$1 is not installed (apt-get install $2)"
+}
 
 # Every file the package must hold (directories aside), relative to /.
 expected_files() {
@@ -38,6 +41,8 @@ package_paths() {
 
 build() {
   local build_dir=$1 out=$2 version=$3
+  need dpkg-shlibdeps dpkg-dev
+  need lintian lintian
   rm -rf "$out"
   mkdir -p "$out"
   (cd "$out" && cpack -G DEB --config "$build_dir/CPackConfig.cmake" >cpack.log 2>&1) ||
@@ -94,6 +99,7 @@ build() {
 
 install_and_remove() {
   local out=$1 deb
+  need man man-db
   deb=$(ls "$out"/*.deb) || fail "no package in $out; the build test makes it"
   [ "$(id -u)" = 0 ] || skip "dpkg -i needs root"
   if dpkg-query -W -f '${Status}' gdp 2>/dev/null | grep -q 'installed'; then
