@@ -97,13 +97,21 @@ build() {
   echo "PASS: lintian finds no error in $(basename "$deb")"
 }
 
+# dpkg's state of the gdp package: empty when dpkg never heard of it, else installed,
+# not-installed, config-files, unpacked, half-installed...
+dpkg_state() {
+  dpkg-query -W -f '${db:Status-Status}' gdp 2>/dev/null || true
+}
+
 install_and_remove() {
   local out=$1 deb
   need man man-db
   deb=$(ls "$out"/*.deb) || fail "no package in $out; the build test makes it"
   [ "$(id -u)" = 0 ] || skip "dpkg -i needs root"
-  if dpkg-query -W -f '${Status}' gdp 2>/dev/null | grep -q 'installed'; then
-    skip "a gdp package is installed on this machine; it is left alone"
+  local state
+  state=$(dpkg_state)
+  if [ -n "$state" ] && [ "$state" != not-installed ]; then
+    skip "a gdp package is on this machine ($state); it is left alone"
   fi
   local path
   while read -r path; do
@@ -145,7 +153,8 @@ install_and_remove() {
   fi
 
   dpkg --purge gdp >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg --purge failed"; }
-  dpkg-query -W -f '${Status}' gdp 2>/dev/null | grep -q 'installed' && fail "gdp is still installed"
+  state=$(dpkg_state)
+  [ -z "$state" ] || [ "$state" = not-installed ] || fail "after dpkg --purge, dpkg says gdp is $state"
   while read -r path; do
     [ -e "/$path" ] && fail "/$path is left after dpkg --purge"
   done < <(package_paths "$deb" | grep -v '/$')
