@@ -140,6 +140,15 @@ install_and_remove() {
   done
   echo "PASS: man finds gdp(1), gdpd(8) and gdp-config(5)"
 
+  # The shells find the completion where the package put it, with their default settings.
+  run bash --norc -c '. /usr/share/bash-completion/bash_completion && __load_completion gdp && complete -p gdp' |
+    grep -q -- '-F _gdp gdp$' || fail "bash-completion does not load the installed completion for gdp"
+  if command -v zsh >/dev/null; then
+    [ "$(run zsh -f -c 'autoload -U compinit; compinit -u -d "$HOME/zcompdump"; print -r -- ${_comps[gdp]}')" = _gdp ] ||
+      fail "zsh's compinit does not find the installed _gdp"
+  fi
+  echo "PASS: bash and zsh load the installed completion for gdp"
+
   # gdp doctor checks the installation. Until the doctor command exists it is an unknown command
   # (exit 2 with that message); once it exists, it must run and print its checks.
   local rc=0
