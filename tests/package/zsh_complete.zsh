@@ -13,8 +13,9 @@ zpty -w gdp_zsh "compadd() { local -a m; builtin compadd -O m \"\$@\"; print -rl
 zpty -w gdp_zsh 'print RE""ADY'
 zpty -r gdp_zsh output '*READY*' || exit 1
 zpty -w -n gdp_zsh "$line"$'\t'
-# The matches arrive together once the completion function runs; wait for them, then a little.
-for i in {1..50}; do [[ -s $dir/matches ]] && break; sleep 0.1; done
-sleep 0.2
+# Keys typed after the TAB wait until the completion has finished: then the line is killed (^U)
+# and a command run whose output says so.
+zpty -w gdp_zsh $'\C-uprint DO""NE'
+zpty -r gdp_zsh output '*DONE*' || exit 1
 zpty -d gdp_zsh
 grep -v '^$' $dir/matches | sort -u
