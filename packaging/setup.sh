@@ -38,11 +38,14 @@ fi
 # libkeyutils-dev: the kernel keyring (API keys).
 # Run: docker.io (the engine, when none answers), debootstrap (builds the runtime image).
 # podman: the Engine API client is also tested against Podman's Docker-compatible socket.
+# Package tests: dpkg-dev (shlibdeps), lintian, man-db and groff-base (the manual pages), zsh and
+# bash-completion (the completion scripts).
 packages=(build-essential cmake ninja-build pkg-config binutils libkeyutils-dev
           libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
           libsqlite3-dev libssl-dev catch2 librapidcheck-dev libre2-dev libzstd-dev
           python3 python3-jsonschema clang libclang-rt-14-dev tmux
-          debootstrap ca-certificates podman)
+          debootstrap ca-certificates podman
+          dpkg-dev lintian man-db groff-base zsh bash-completion)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
