@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fstream>
+#include <future>
 
 namespace gdp {
 
@@ -154,8 +155,11 @@ asio::awaitable<proto::SubmitResult> SessionMethods::submit(proto::SubmitParams 
                   output]() mutable {
     Prepared p;
     p.chosen = planner::choose_planner(core_.planner_choice(), forwarded);
+    // The hash on a thread of its own beside the snapshot's pass: both read the file once, from
+    // the page cache, and on a large file each takes seconds.
+    auto hashing = std::async(std::launch::async, [input] { return store::sha256_file(input); });
     p.snapshot.emplace(job());
-    const auto sha = store::sha256_file(input);
+    const auto sha = hashing.get();
     p.project = core_.sessions->project(project_dir);
     p.record = p.project->with([&](store::ContextStore& s) {
       return s.create_session({input, sha, std::string(p.chosen.planner->name()), output});
