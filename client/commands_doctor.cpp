@@ -148,8 +148,9 @@ using proto::DoctorCheck;
 
 DoctorCheck gemini_key_check() {
   const auto status = gemini_key_status();
-  if (status.starts_with("set"))
+  if (status.starts_with("set")) {
     return {"gemini.key", CheckStatus::ok, "Gemini API key " + status, std::nullopt};
+  }
   return {"gemini.key", CheckStatus::warn,
           "Gemini API key " + status + ": sessions plan offline with the built-in planner",
           "gdp key set (asks for the key without echo), or export GEMINI_API_KEY"};
@@ -246,8 +247,9 @@ int doctor_command(const GlobalOptions& g, const std::vector<std::string>& args)
   for (const auto& c : checks) {
     std::printf("%-4s  %-*s  %s\n", status_word(c.status), static_cast<int>(width), c.name.c_str(),
                 c.detail.c_str());
-    if (c.fix && c.status != CheckStatus::ok)
+    if (c.fix && c.status != CheckStatus::ok) {
       std::printf("      %-*s  fix: %s\n", static_cast<int>(width), "", c.fix->c_str());
+    }
   }
   std::cout << (failed   ? "Some checks failed; each shows its fix.\n"
                 : warned ? "No check failed; some warned.\n"

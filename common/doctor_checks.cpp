@@ -30,7 +30,7 @@ fs::path existing(const fs::path& path) {
 
 std::string human_bytes(std::uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double n = static_cast<double>(bytes);
+  auto n = static_cast<double>(bytes);
   std::size_t u = 0;
   while (n >= 1024 && u + 1 < std::size(units)) {
     n /= 1024;
