@@ -3,6 +3,7 @@
 // the real Docker Engine ([docker]), a gdpd pointed at a socket that is not there, and no gdpd.
 // gdp runs under /usr/bin/env with a private HOME and XDG folders, so the user's own config file,
 // key and state are never read; keys go into a session keyring this process joined.
+#include "common/doctor_checks.h"
 #include "common/keyring.h"
 #include "tests/e2e/e2e.h"
 
@@ -243,4 +244,27 @@ TEST_CASE("gdp doctor without gdpd: says how to start it and runs the local chec
   // Without a key: a warning with its fix, and exit 7 still (the daemon failed).
   const auto no_key = world.gdp(world.dir / "none.sock", {"doctor"});
   CHECK_THAT(no_key.out, Catch::Contains("warn  gemini.key") && Catch::Contains("fix: gdp key set"));
+}
+
+TEST_CASE("the Docker socket check: permission denied says to join the group or use DOCKER_HOST",
+          "[e2e][doctor]") {
+  // As root the engine's socket is always accessible; as nobody it must not be (root:docker 0660).
+  const auto ok = gdp::doctor::docker_socket("/var/run/docker.sock");
+  REQUIRE(ok.status == gdp::proto::CheckStatus::ok);
+  const int status = run_as_nobody([] {
+    const auto c = gdp::doctor::docker_socket("/var/run/docker.sock");
+    const bool right = c.status == gdp::proto::CheckStatus::fail &&
+                       c.detail.find("permission denied") != std::string::npos && c.fix &&
+                       c.fix->find("usermod -aG docker") != std::string::npos &&
+                       c.fix->find("DOCKER_HOST") != std::string::npos;
+    return right ? 0 : 1;
+  });
+  if (status == -1) {
+    WARN("not root: cannot test a user outside the docker group");
+  } else {
+    CHECK(status == 0);
+  }
+  const auto missing = gdp::doctor::docker_socket("/nonexistent");
+  CHECK(missing.status == gdp::proto::CheckStatus::fail);
+  CHECK_THAT(*missing.fix, Catch::Contains("systemctl start docker") && Catch::Contains("docker-socket"));
 }

@@ -231,3 +231,27 @@ TEST_CASE("property: the last layer that sets a key wins, and is the origin show
     }
   });
 }
+
+// Every key, mistyped by one deleted letter or two swapped neighbours, is recognised: the
+// suggestion is that key (exhaustive over the table, not sampled).
+TEST_CASE("a one-letter typo of any key suggests that key", "[config]") {
+  int typos = 0;
+  for (const auto& s : settings::all()) {
+    const std::string key(s.key);
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      std::vector<std::string> variants{key.substr(0, i) + key.substr(i + 1)};
+      if (i + 1 < key.size() && key[i] != key[i + 1]) {
+        auto swapped = key;
+        std::swap(swapped[i], swapped[i + 1]);
+        variants.push_back(swapped);
+      }
+      for (const auto& typo : variants) {
+        if (settings::find(typo) != nullptr) continue;
+        INFO(typo);
+        CHECK(settings::closest(typo) == key);
+        ++typos;
+      }
+    }
+  }
+  CHECK(typos > 500);
+}
