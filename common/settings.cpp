@@ -27,6 +27,7 @@ constexpr Spec kSettings[] = {
     {"max-concurrent-containers", Type::whole, "1", "steps that may run at once, all sessions together"},
     {"sandbox.image", Type::text, "gdp-runtime", "the image scripts run in"},
     {"sandbox.timeout-minutes", Type::whole, "30", "a script is stopped after this long"},
+    {"sandbox.disk-bytes", Type::whole, "10737418240", "what one step may write to /data/work and /data/output, in bytes (at least 1048576)"},
     {"store.max-mb", Type::number, "100", "each project's history cap in MB; the oldest finished sessions make room"},
     {"store.backup-hours", Type::number, "24", "hours between backups of every open project's history"},
     {"privacy.disable", Type::list, "(none)",

@@ -102,6 +102,9 @@ const Binding kBindings[] = {
     {"sandbox.timeout-minutes",
      [](DaemonConfig& c, const Value& v) { c.resources.timeout = std::chrono::minutes(at_least(v, 1)); },
      [](const DaemonConfig& c) { return std::to_string(c.resources.timeout.count() / 60); }},
+    {"sandbox.disk-bytes",
+     [](DaemonConfig& c, const Value& v) { c.resources.disk_bytes = settings::to_whole(v, std::int64_t{1} << 20); },
+     [](const DaemonConfig& c) { return std::to_string(c.resources.disk_bytes); }},
     {"store.max-mb",
      [](DaemonConfig& c, const Value& v) {
        const double mb = settings::to_number(v);
