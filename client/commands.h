@@ -43,6 +43,7 @@ std::span<const Command> planner_commands();
 std::span<const Command> sandbox_commands();
 std::span<const Command> key_commands();
 std::span<const Command> session_commands();
+std::span<const Command> doctor_commands();
 
 // For commands that take no arguments: a stray one is more likely a typo than intended. Sets
 // `code` to the usage error's exit code and returns true when there is one.

@@ -28,6 +28,7 @@ std::vector<Command> all_commands() {
   for (const auto& c : sandbox_commands()) commands.push_back(c);
   for (const auto& c : session_commands()) commands.push_back(c);
   for (const auto& c : key_commands()) commands.push_back(c);
+  for (const auto& c : doctor_commands()) commands.push_back(c);
   return commands;
 }
 

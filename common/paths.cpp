@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 #include <cstdlib>
+#include <stdexcept>
 #include <string_view>
 
 namespace gdp {
@@ -28,6 +29,17 @@ std::string default_state_dir() {
   if (auto s = env("XDG_STATE_HOME"); !s.empty() && s.front() == '/') return s + "/gdp";
   if (auto h = env("HOME"); !h.empty() && h.front() == '/') return h + "/.local/state/gdp";
   return per_uid_tmp() + "/state";
+}
+
+std::string default_docker_socket() {
+  const auto host = env("DOCKER_HOST");
+  if (host.empty()) return "/var/run/docker.sock";
+  constexpr std::string_view kScheme = "unix://";
+  if (host.starts_with(kScheme) && host.size() > kScheme.size()) return host.substr(kScheme.size());
+  throw std::invalid_argument(
+      "DOCKER_HOST=" + host +
+      " is not supported: gdp's sandbox needs a local engine on a Unix socket. Unset "
+      "DOCKER_HOST, or set it to unix:///var/run/docker.sock (or your Podman socket)");
 }
 
 }  // namespace gdp

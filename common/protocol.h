@@ -428,6 +428,58 @@ struct CleanupResult {
 };
 BOOST_DESCRIBE_STRUCT(CleanupResult, (), (removed, engine, removed_sessions))
 
+// ---- config: gdpd's effective settings and where each came from ----------------------------------
+// No API key is a setting: keys are never sent back (gdp says which source has one, on its side).
+struct ConfigParams {};
+BOOST_DESCRIBE_STRUCT(ConfigParams, (), ())
+
+// builtin: gdpd's default; file: the config file (file, line); env: a GDP_* variable (variable);
+// command_line: gdpd's flags.
+BOOST_DEFINE_ENUM_CLASS(SettingSource, builtin, file, env, command_line)
+
+struct SettingView {
+  std::string key;    // as in the config file, e.g. "gemini.model"
+  std::string type;   // string, path, integer, number, boolean, list
+  std::string value;  // the effective value as text
+  SettingSource source = SettingSource::builtin;
+  std::string origin;  // for people: "default", "/home/me/.config/gdp/config:3", "env GDP_X", "command line"
+  std::optional<std::string> file;
+  std::optional<std::int64_t> line;
+  std::optional<std::string> variable;
+  std::string env_var;  // the variable that would set this key, e.g. GDP_GEMINI_MODEL
+};
+BOOST_DESCRIBE_STRUCT(SettingView, (), (key, type, value, source, origin, file, line, variable, env_var))
+
+struct ConfigResult {
+  std::string config_file;  // the file gdpd looked for (empty when HOME and XDG_CONFIG_HOME are unset)
+  bool config_file_found = false;
+  std::vector<SettingView> settings;  // every key, in gdpd --help order
+};
+BOOST_DESCRIBE_STRUCT(ConfigResult, (), (config_file, config_file_found, settings))
+
+// ---- doctor: what gdpd can check of its world (the Docker Engine, the image, the sandbox) --------
+BOOST_DEFINE_ENUM_CLASS(CheckStatus, ok, warn, fail)
+
+struct DoctorCheck {
+  std::string name;  // stable, for scripts: "docker.engine", "sandbox.network", ...
+  CheckStatus status = CheckStatus::ok;
+  std::string detail;              // what was found, one line
+  std::optional<std::string> fix;  // the exact thing to do when not ok
+};
+BOOST_DESCRIBE_STRUCT(DoctorCheck, (), (name, status, detail, fix))
+
+struct DoctorParams {
+  // Skip the checks that start a container (the network probe): quicker, and no image needed.
+  std::optional<bool> quick;
+};
+BOOST_DESCRIBE_STRUCT(DoctorParams, (), (quick))
+
+struct DoctorResult {
+  std::string daemon_version;
+  std::vector<DoctorCheck> checks;
+};
+BOOST_DESCRIBE_STRUCT(DoctorResult, (), (daemon_version, checks))
+
 // ---- events (notifications from gdpd) -------------------------------------------------------------
 struct DaemonShuttingDownEvent {
   std::string reason;
@@ -483,8 +535,10 @@ using Show = Method<"show", ShowParams, ShowResult>;
 using Log = Method<"log", SessionRef, LogResult>;
 using Resume = Method<"resume", ResumeParams, SessionView>;
 using Cancel = Method<"cancel", SessionRef, SessionView>;
+using Config = Method<"config", ConfigParams, ConfigResult>;
+using Doctor = Method<"doctor", DoctorParams, DoctorResult>;
 using AllMethods = std::tuple<Hello, Ping, Version, Status, Snapshot, Plan, Cleanup, Submit, Attach, Detach,
-                              Approve, Deny, Edit, Show, Log, Resume, Cancel>;
+                              Approve, Deny, Edit, Show, Log, Resume, Cancel, Config, Doctor>;
 
 using DaemonShuttingDown = Event<"daemon.shutting_down", DaemonShuttingDownEvent>;
 using PlannerWaiting = Event<"planner.waiting", PlannerWaitingEvent>;

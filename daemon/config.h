@@ -1,6 +1,10 @@
-// gdpd's settings: built-in defaults, then the config file, then the command line (later wins).
+// gdpd's settings: built-in defaults, then the config file ($XDG_CONFIG_HOME/gdp/config, or
+// --config FILE), then GDP_* environment variables, then the command line; later wins. The keys,
+// their types and the layers are common/settings.h; this file gives each key its meaning and its
+// checks, and remembers where every effective value came from.
 #pragma once
 
+#include "common/settings.h"
 #include "daemon/llm/gemini.h"
 #include "daemon/log.h"
 #include "daemon/net/https.h"
@@ -9,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -52,9 +57,24 @@ struct DaemonConfig {
   planner::GeminiConfig gemini;
   net::HttpsConfig https = net::https_config_from_environment();
   keys::KeyConfig keys;
+
+  // Where each key's effective value came from (keys left at their default are absent), and the
+  // config file that was looked for.
+  std::map<std::string, settings::Origin> origins;
+  std::string config_file;
+  bool config_file_found = false;
 };
 
-// Thrown for a bad command line or config file; the message names the key and the source.
+// Every key's effective value, as text, in settings::all() order (what gdp config show prints).
+struct EffectiveSetting {
+  std::string key;
+  std::string value;
+  settings::Origin origin;
+};
+std::vector<EffectiveSetting> effective_settings(const DaemonConfig& config);
+
+// Thrown for a bad command line, config file or GDP_* variable; the message names the key and
+// where it was set (the file and line, the variable).
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -67,6 +87,8 @@ struct ParsedCommandLine {
   std::string help_text;
 };
 
-ParsedCommandLine parse_command_line(const std::vector<std::string>& args);
+// Throws ConfigError. `env` is where GDP_* variables, XDG_CONFIG_HOME and HOME are read.
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args,
+                                     const settings::Environment& env = settings::process_environment());
 
 }  // namespace gdp

@@ -21,6 +21,8 @@ void bind_methods(Dispatcher& d, Methods& m) {
   d.bind<proto::Log>(&m.sessions, &SessionMethods::log);
   d.bind<proto::Resume>(&m.sessions, &SessionMethods::resume);
   d.bind<proto::Cancel>(&m.sessions, &SessionMethods::cancel);
+  d.bind<proto::Config>(&m.doctor, &DoctorMethods::config);
+  d.bind<proto::Doctor>(&m.doctor, &DoctorMethods::doctor);
 }
 
 }  // namespace gdp

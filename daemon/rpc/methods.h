@@ -75,6 +75,17 @@ class SandboxMethods {
   const DaemonCore& core_;
 };
 
+// config, doctor: gdpd's effective settings and the checks of its world (gdp doctor).
+class DoctorMethods {
+ public:
+  explicit DoctorMethods(const DaemonCore& core) : core_(core) {}
+  boost::asio::awaitable<proto::ConfigResult> config(proto::ConfigParams params, CallContext& ctx);
+  boost::asio::awaitable<proto::DoctorResult> doctor(proto::DoctorParams params, CallContext& ctx);
+
+ private:
+  const DaemonCore& core_;
+};
+
 // The session workflow: submit, attach, detach, approve, deny, edit, show, log, resume, cancel.
 class SessionMethods {
  public:
@@ -108,12 +119,13 @@ class SessionMethods {
 
 struct Methods {
   explicit Methods(DaemonCore& core)
-      : daemon(core, sessions), ingest(core), planner(core), sandbox(core), sessions(core) {}
+      : daemon(core, sessions), ingest(core), planner(core), sandbox(core), doctor(core), sessions(core) {}
   HandshakeMethods handshake;
   DaemonMethods daemon;
   IngestMethods ingest;
   PlannerMethods planner;
   SandboxMethods sandbox;
+  DoctorMethods doctor;
   SessionMethods sessions;
 };
 

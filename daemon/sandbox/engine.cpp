@@ -1,6 +1,7 @@
 #include "daemon/sandbox/engine.h"
 
 #include "common/errors.h"
+#include "common/paths.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -34,7 +35,6 @@ using local = net::local::stream_protocol;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::string_view kDefaultSocket = "/var/run/docker.sock";
 // Any value satisfies HTTP/1.1's Host requirement; this is the reserved name Docker's Go client sends.
 constexpr std::string_view kHost = "api.moby.localhost";
 constexpr std::string_view kWantedApi = "1.41";  // Docker 20.10; every field this client uses exists there
@@ -614,18 +614,12 @@ struct Engine::Impl {
 };
 
 std::string Engine::default_socket() {
-  const char* host = std::getenv("DOCKER_HOST");
-  if (host == nullptr || *host == '\0') return std::string(kDefaultSocket);
-  constexpr std::string_view kScheme = "unix://";
-  const std::string_view value(host);
-  if (value.substr(0, kScheme.size()) == kScheme && value.size() > kScheme.size()) {
-    return std::string(value.substr(kScheme.size()));
+  try {
+    return default_docker_socket();
+  } catch (const std::invalid_argument& e) {
+    throw RpcError(ErrorCode::DockerNotAvailable, e.what(),
+                   json::object{{"docker_host", std::getenv("DOCKER_HOST")}});  // set: else no error
   }
-  throw RpcError(ErrorCode::DockerNotAvailable,
-                 "DOCKER_HOST=" + std::string(value) +
-                     " is not supported: gdp's sandbox needs a local engine on a Unix socket. Unset "
-                     "DOCKER_HOST, or set it to unix:///var/run/docker.sock (or your Podman socket)",
-                 json::object{{"docker_host", value}});
 }
 
 Engine::Engine(Options options) : impl_(std::make_unique<Impl>()) {

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cmath>
@@ -172,6 +173,19 @@ std::string random_suffix() {
   std::string s;
   for (int i = 0; i < 8; ++i) s += kHex[rng() % 16];
   return s;
+}
+
+Scratch::Scratch(const std::filesystem::path& root, std::string_view prefix) {
+  dir = root / (std::string(prefix) + random_suffix());
+  std::filesystem::create_directories(dir / "work");
+  std::filesystem::create_directories(dir / "output");
+  // Readable by the sandbox user (nobody, under a root daemon), writable by no one else.
+  chmod(dir.c_str(), 0755);
+}
+
+Scratch::~Scratch() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 Sampler::Sampler(Engine& engine, std::string id, bool lifetime_peak, bool sampling)

@@ -55,6 +55,16 @@ inline std::int64_t written_bytes(const StepFiles& files) {
 
 std::string random_suffix();
 
+// A directory of its own under `root` for one short container run (a script check, a probe),
+// with work/ and output/ inside; removed with everything in it afterwards.
+struct Scratch {
+  std::filesystem::path dir;
+  Scratch(const std::filesystem::path& root, std::string_view prefix);
+  ~Scratch();
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+};
+
 // Peaks of what a container used while it was sampled.
 struct SampledUsage {
   std::int64_t peak_memory = 0, pids_peak = 0, network_bytes = 0;

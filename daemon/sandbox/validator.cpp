@@ -2,6 +2,7 @@
 // into the seed's ValidationResult.
 #include "daemon/sandbox/validator.h"
 
+#include "daemon/sandbox/step_common.h"
 #include "gdp/validate_script.h"
 
 #include <boost/json.hpp>
@@ -9,7 +10,6 @@
 #include <sys/stat.h>
 #include <chrono>
 #include <fstream>
-#include <random>
 
 namespace gdp::sandbox {
 
@@ -37,25 +37,6 @@ std::string fix_for(std::string_view message) {
   return "make sure this is needed; a reviewer will be asked to confirm it";
 }
 
-// A directory of its own for one check, removed afterwards.
-struct Scratch {
-  fs::path dir;
-  explicit Scratch(const fs::path& root) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    dir = root / ("validate-" + std::to_string(rng()));
-    fs::create_directories(dir / "work");
-    fs::create_directories(dir / "output");
-    // Readable by the sandbox user (nobody, under a root daemon), writable by no one else.
-    chmod(dir.c_str(), 0755);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
-
 void write_file(const fs::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary);
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
@@ -81,7 +62,7 @@ Validator::Validator(Engine& engine, ResourceConfig sandbox, fs::path scratch)
 
 proto::ValidationResult Validator::validate(std::string_view script, const StepLabels& labels) {
   const auto started = std::chrono::steady_clock::now();
-  Scratch scratch(scratch_);
+  const Scratch scratch(scratch_, "validate-");
   StepFiles files{scratch.dir / "candidate.py", scratch.dir / "work", scratch.dir / "output",
                   scratch.dir / "validate_script.py"};
   write_file(files.input, script);

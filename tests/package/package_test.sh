@@ -149,17 +149,25 @@ install_and_remove() {
   fi
   echo "PASS: bash and zsh load the installed completion for gdp"
 
-  # gdp doctor checks the installation. Until the doctor command exists it is an unknown command
-  # (exit 2 with that message); once it exists, it must run and print its checks.
+  # gdp doctor checks the installation: first with no gdpd (the daemon check fails and says how to
+  # start one), then with the installed gdpd running (it answers; --quick starts no container).
   local rc=0
-  run gdp doctor >"$tmp/doctor.out" 2>&1 || rc=$?
-  if grep -q 'unknown command "doctor"' "$tmp/doctor.out"; then
-    echo "PASS: gdp doctor: not a command of this gdp yet"
-  else
-    ((rc < 2 || rc == 3)) || { cat "$tmp/doctor.out"; fail "gdp doctor exited $rc"; }
-    [ "$(wc -l <"$tmp/doctor.out")" -ge 2 ] || { cat "$tmp/doctor.out"; fail "gdp doctor printed no checks"; }
-    echo "PASS: gdp doctor runs and prints its checks (exit $rc)"
-  fi
+  run gdp doctor --quick >"$tmp/doctor.out" 2>&1 || rc=$?
+  [ "$rc" = 7 ] || { cat "$tmp/doctor.out"; fail "gdp doctor without gdpd exited $rc, not 7"; }
+  grep -q '^FAIL  *daemon' "$tmp/doctor.out" || { cat "$tmp/doctor.out"; fail "no failed daemon check"; }
+  grep -q 'fix: .*gdpd' "$tmp/doctor.out" || { cat "$tmp/doctor.out"; fail "no fix saying how to start gdpd"; }
+  # Not through run(): a function in the background is a subshell, and $! would be its pid, not
+  # gdpd's (env execs gdpd, so here it is).
+  env -i PATH=/usr/bin:/bin HOME="$tmp" XDG_RUNTIME_DIR="$tmp" gdpd --foreground --state-dir "$tmp/state" \
+    2>"$tmp/gdpd.log" &
+  local gdpd_pid=$!
+  for _ in $(seq 100); do run gdp ping >/dev/null 2>&1 && break; sleep 0.1; done
+  rc=0
+  run gdp doctor --quick >"$tmp/doctor.out" 2>&1 || rc=$?
+  kill "$gdpd_pid"; wait "$gdpd_pid" || true
+  grep -q '^ok  *daemon  *gdpd ' "$tmp/doctor.out" || { cat "$tmp/doctor.out" "$tmp/gdpd.log"; fail "the installed gdpd did not answer gdp doctor"; }
+  ((rc == 0 || rc == 6 || rc == 7)) || { cat "$tmp/doctor.out"; fail "gdp doctor exited $rc"; }
+  echo "PASS: gdp doctor says how to start gdpd, then finds the installed gdpd answering (exit $rc)"
 
   dpkg --purge gdp >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg --purge failed"; }
   state=$(dpkg_state)
