@@ -87,23 +87,7 @@ Listener::Listener(boost::asio::io_context& io, std::string socket_path)
   const auto dir = parent_dir(path_);
   ensure_private_dir(dir);
 
-  const auto lock_path = path_ + ".lock";
-  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock_fd_ < 0) throw StartupError("cannot open lock file " + lock_path + ": " + errno_text(errno));
-  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    const auto holder = lock_holder(lock_fd_);
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    throw StartupError("another gdpd" + (holder.empty() ? std::string() : " (pid " + holder + ")") +
-                           " is already serving " + path_ +
-                           "; use it, or stop it first (systemctl --user stop gdpd, or kill " +
-                           (holder.empty() ? std::string("it") : holder) + ")",
-                       3);
-  }
-  const auto pid = std::to_string(getpid()) + "\n";
-  if (ftruncate(lock_fd_, 0) != 0 || pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
-    // Not fatal: the pid is only for the message a second daemon prints.
-  }
+  lock();
 
   // We hold the lock, so whatever socket is there belongs to a daemon that died.
   struct stat st {};
@@ -128,10 +112,45 @@ Listener::Listener(boost::asio::io_context& io, std::string socket_path)
   if (ec) throw StartupError("cannot listen on " + path_ + ": " + ec.message());
 }
 
+Listener::Listener(boost::asio::io_context& io, int inherited_fd) : inherited_(true), acceptor_(io) {
+  sockaddr_un addr{};
+  socklen_t len = sizeof addr;
+  if (getsockname(inherited_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw StartupError("cannot read the address of the inherited socket: " + errno_text(errno));
+  }
+  // An abstract or unnamed socket has no file beside which to keep a lock.
+  const auto path_len = len - offsetof(sockaddr_un, sun_path);
+  if (path_len > 1 && addr.sun_path[0] != '\0') path_.assign(addr.sun_path, strnlen(addr.sun_path, path_len));
+  if (!path_.empty()) lock();
+  boost::system::error_code ec;
+  acceptor_.assign(boost::asio::local::stream_protocol(), inherited_fd, ec);
+  if (ec) throw StartupError("cannot use the inherited socket: " + ec.message());
+}
+
+void Listener::lock() {
+  const auto lock_path = path_ + ".lock";
+  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0) throw StartupError("cannot open lock file " + lock_path + ": " + errno_text(errno));
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const auto holder = lock_holder(lock_fd_);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw StartupError("another gdpd" + (holder.empty() ? std::string() : " (pid " + holder + ")") +
+                           " is already serving " + path_ +
+                           "; use it, or stop it first (systemctl --user stop gdpd, or kill " +
+                           (holder.empty() ? std::string("it") : holder) + ")",
+                       3);
+  }
+  const auto pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(lock_fd_, 0) != 0 || pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
+    // Not fatal: the pid is only for the message a second daemon prints.
+  }
+}
+
 void Listener::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  if (!unlinked_) {
+  if (!unlinked_ && !inherited_) {
     unlink(path_.c_str());
     unlinked_ = true;
   }
