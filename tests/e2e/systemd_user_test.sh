@@ -26,6 +26,12 @@ step() { printf '== %s\n' "$*"; }
 
 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 ||
     fail "the Docker Engine does not answer; start dockerd (this test has the label docker)"
+# The engine's socket goes into the container as /var/run/docker.sock, where gdpd looks by
+# default: the hardened service must still reach it. Its group is given to the test user.
+engine_socket=/var/run/docker.sock
+[[ ${DOCKER_HOST:-} == unix://* ]] && engine_socket=${DOCKER_HOST#unix://}
+[[ -S $engine_socket ]] || fail "no Docker Engine socket at $engine_socket (only a unix:// DOCKER_HOST will do here)"
+engine_gid=$(stat -c %g "$engine_socket")
 
 step "image $image (packaging/systemd-test-image/build.sh; a no-op when the recipe is unchanged)"
 "$source_dir/packaging/systemd-test-image/build.sh" --image "$image"
@@ -51,7 +57,7 @@ step "boot systemd in container $container"
 # some (as in a container) cannot grant them. The container is removed with docker rm -f.
 docker run -d --name "$container" --label org.gdp.test=systemd-user --cap-add SYS_ADMIN \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cgroupns=private \
-    --tmpfs /run --tmpfs /run/lock --tmpfs /tmp "$image" >/dev/null ||
+    --tmpfs /run --tmpfs /run/lock --tmpfs /tmp -v "$engine_socket:/var/run/docker.sock" "$image" >/dev/null ||
     skip "this Docker Engine would not start a container with CAP_SYS_ADMIN and a private cgroup namespace, which systemd needs (docker run failed above)"
 # is-system-running --wait returns once boot is over: "running", or "degraded" if a unit that
 # does not matter here failed in the container; anything else means systemd did not come up. In
@@ -80,7 +86,10 @@ docker cp "$service" "$container:/usr/lib/systemd/user/gdpd.service"
 in_box chmod 0644 /usr/lib/systemd/user/gdpd.socket /usr/lib/systemd/user/gdpd.service
 
 step "user $user with lingering: logind starts the user's manager with no login"
-in_box useradd --create-home "$user"
+# In the engine socket's group (made under that gid if the image has none) from the start: the user
+# manager, and gdpd under it, keep the groups the user had when lingering started it.
+in_box sh -c "getent group $engine_gid >/dev/null || groupadd --gid $engine_gid docker-engine"
+in_box useradd --create-home --groups "$engine_gid" "$user"
 uid=$(in_box id -u "$user")
 in_box loginctl enable-linger "$user"
 for _ in $(seq 1 600); do
@@ -95,8 +104,9 @@ as_user systemctl --user enable --now gdpd.socket
 # Nothing has connected yet: the service waits for its socket.
 [[ $(as_user systemctl --user is-active gdpd.service || true) == inactive ]] ||
     fail "gdpd.service runs before any client connected"
-sock_mode=$(as_user stat -c '%a %U' "/run/user/$uid/gdp/gdpd.sock")
-[[ $sock_mode == "600 $user" ]] || fail "the socket is '$sock_mode', want '600 $user'"
+socket_path=/run/user/$uid/gdp/gdpd.sock
+socket_before=$(as_user stat -c '%a %U %i' "$socket_path")
+[[ $socket_before == "600 $user "* ]] || fail "the socket is '$socket_before', want mode 600 and owner $user"
 
 step "gdp ping as $user starts gdpd.service through the socket"
 as_user gdp ping || fail "gdp ping failed under socket activation; gdpd's journal:
@@ -104,14 +114,24 @@ $(as_user journalctl --user -u gdpd.service --no-pager -n 30 2>&1 || true)"
 [[ $(as_user systemctl --user is-active gdpd.service) == active ]] || fail "gdpd.service is not active after gdp ping"
 # Type=notify: systemd got READY=1 and the STATUS= line, which it shows.
 status_text=$(as_user systemctl --user show -p StatusText --value gdpd.service)
-[[ $status_text == "serving /run/user/$uid/gdp/gdpd.sock" ]] || fail "gdpd.service's status is '$status_text'"
+[[ $status_text == "serving $socket_path" ]] || fail "gdpd.service's status is '$status_text'"
 as_user gdp status >/dev/null || fail "gdp status failed"
+# The hardening is in force (no new privileges, a seccomp filter) and leaves gdpd what it needs:
+# the Docker Engine answers it (gdp cleanup asks the engine for gdpd's containers).
+main_pid=$(as_user systemctl --user show -p MainPID --value gdpd.service)
+proc_status=$(in_box cat "/proc/$main_pid/status")
+grep -q $'^NoNewPrivs:\t1$' <<<"$proc_status" || fail "gdpd runs without NoNewPrivileges"
+grep -q $'^Seccomp:\t2$' <<<"$proc_status" || fail "gdpd runs without a seccomp filter"
+cleanup_json=$(as_user gdp --json cleanup) || fail "gdp cleanup (gdpd asking the Docker Engine) failed: $cleanup_json"
+grep -q '"engine":"[0-9]' <<<"$cleanup_json" || fail "gdpd did not reach the Docker Engine: $cleanup_json"
 
 step "stop gdpd.service: STOPPING=1, a clean exit, and the socket stays for the next client"
 as_user systemctl --user stop gdpd.service
 result=$(as_user systemctl --user show -p Result --value gdpd.service)
 [[ $result == success ]] || fail "gdpd.service stopped with result '$result'"
 [[ $(as_user systemctl --user is-active gdpd.socket) == active ]] || fail "gdpd.socket went down with the service"
+socket_after=$(as_user stat -c '%a %U %i' "$socket_path")
+[[ $socket_after == "$socket_before" ]] || fail "gdpd changed systemd's socket: '$socket_before' became '$socket_after'"
 as_user gdp ping >/dev/null || fail "the second gdp ping (a second activation) failed"
 [[ $(as_user systemctl --user is-active gdpd.service) == active ]] || fail "gdpd.service did not start again"
 echo "PASS: gdpd socket-activated and ready under the user manager of $user"
