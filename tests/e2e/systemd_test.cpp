@@ -5,14 +5,18 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using namespace gdp::test;
 
@@ -186,4 +190,33 @@ TEST_CASE("readiness: READY=1 reaches NOTIFY_SOCKET once the socket answers, STO
   CHECK(notify.has_line_starting("STATUS=shutting down (SIGTERM)"));
   // gdpd's own socket (not systemd's) is removed as before.
   CHECK_FALSE(std::filesystem::exists(gdpd.socket()));
+}
+
+TEST_CASE("socket activation: gdpd refuses a passed socket it cannot serve on, and says what the unit needs",
+          "[e2e][systemd]") {
+  TempDir dir;
+  // As systemd would pass a ListenDatagram= socket: descriptor 3, LISTEN_FDS=1, LISTEN_PID=gdpd.
+  // systemd-socket-activate --datagram would start gdpd only at the first datagram; this is the
+  // same hand-over, made by the test so it happens at once.
+  const auto log_path = dir / "gdpd.log";
+  const std::string state_dir = dir / "state";
+  const pid_t child = fork();
+  if (child == 0) {
+    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int dgram = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (log < 0 || dgram < 0 || dup2(log, 2) < 0 || dup2(dgram, 3) < 0) _exit(120);
+    setenv("LISTEN_FDS", "1", 1);
+    setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+    execl(GDPD_BIN, GDPD_BIN, "--foreground", "--state-dir", state_dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  std::ifstream in(log_path);
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO("gdpd's stderr:\n" << log);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(log.find("not a listening Unix stream socket") != std::string::npos);
+  CHECK(log.find("ListenStream=") != std::string::npos);
 }
