@@ -7,8 +7,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace gdp {
 namespace {
@@ -36,6 +39,24 @@ std::string lock_holder(int fd) {
   std::string pid(buf, static_cast<std::size_t>(n));
   while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
   return pid;
+}
+
+// Whether a process still listens on the socket at `path`: a socket manager holding it for
+// activation (systemd's gdpd.socket) while no gdpd runs. /proc/net/unix lists every bound Unix
+// socket of this network namespace with its path; flag __SO_ACCEPTCON (0x10000) marks a listener.
+// Connecting to find out would start the service. A relative path is compared as it was bound.
+bool someone_listens_on(const std::string& path) {
+  std::ifstream table("/proc/net/unix");
+  std::string line;
+  std::getline(table, line);  // the header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string num, refcount, protocol, flags, type, state, inode, bound;
+    if (!(fields >> num >> refcount >> protocol >> flags >> type >> state >> inode)) continue;
+    std::getline(fields >> std::ws, bound);
+    if (bound == path && (std::strtoul(flags.c_str(), nullptr, 16) & 0x10000U) != 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -94,6 +115,14 @@ Listener::Listener(boost::asio::io_context& io, std::string socket_path)
   if (lstat(path_.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       throw StartupError(path_ + " exists and is not a socket; move it away or choose another --socket");
+    }
+    // Not stale when a socket manager listens on it: replacing it would cut systemd off from its
+    // own socket, and the clients from the gdpd it starts.
+    if (someone_listens_on(path_)) {
+      throw StartupError("another process listens on " + path_ +
+                             " (systemd's gdpd.socket, most likely): gdp starts gdpd through it. To run gdpd "
+                             "by hand instead, stop that first (systemctl --user stop gdpd.socket)",
+                         3);
     }
     if (unlink(path_.c_str()) != 0) {
       throw StartupError("cannot remove stale socket " + path_ + ": " + errno_text(errno));

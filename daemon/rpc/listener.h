@@ -5,7 +5,8 @@
 // does, because a directory someone else controls lets them swap the socket); the socket is 0600;
 // and every accepted peer's uid is read with SO_PEERCRED and compared, which still holds if the
 // file modes are loosened by mistake. A lock file beside the socket makes a second daemon exit at
-// once, and a stale socket is unlinked only while that lock is held.
+// once, and a stale socket is unlinked only while that lock is held (and only if no process, such
+// as systemd holding it for socket activation, still listens on it).
 //
 // Under socket activation (systemd/gdpd.socket) the service manager made the socket and its
 // directory and passes the listening descriptor: gdpd adopts it as it is, never unlinks or chmods

@@ -220,3 +220,23 @@ TEST_CASE("socket activation: gdpd refuses a passed socket it cannot serve on, a
   CHECK(log.find("not a listening Unix stream socket") != std::string::npos);
   CHECK(log.find("ListenStream=") != std::string::npos);
 }
+
+TEST_CASE("socket activation: a gdpd started by hand leaves the socket systemd holds alone",
+          "[e2e][systemd]") {
+  TempDir dir;
+  DaemonProcess activated(GDPD_BIN, dir, DaemonLaunch{.socket_activated = true});
+  const auto before = stat_of(activated.socket());
+  // No gdpd runs, so the lock is free and the socket file looks stale; but systemd listens on it.
+  // A gdpd that took the socket would serve on: `timeout` ends it (exit 124) so the test fails.
+  const auto by_hand = run_process({"/usr/bin/timeout", "20", GDPD_BIN, "--foreground", "--socket",
+                                    activated.socket(), "--state-dir", dir / "by-hand"});
+  INFO("gdpd's stderr:\n" << by_hand.err);
+  CHECK(by_hand.exit_code == 3);
+  CHECK(by_hand.err.find("systemctl --user stop gdpd.socket") != std::string::npos);
+  const auto after = stat_of(activated.socket());
+  CHECK(after.st_ino == before.st_ino);
+  // And the socket still starts gdpd.
+  REQUIRE(wait_for_socket(activated.socket()));
+  RawClient client(activated.socket());
+  CHECK(error_code(client.hello()) == 0);
+}

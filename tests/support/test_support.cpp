@@ -227,10 +227,11 @@ DaemonProcess::DaemonProcess(const std::string& binary, const TempDir& dir, cons
   }
   const auto started = [&] {
     if (launch.socket_activated) {
-      // Only wait for the file: connecting now would start gdpd.
+      // Only wait for the socket to listen, which systemd-socket-activate reports on stderr
+      // ("Listening on PATH as 3."): connecting now would start gdpd.
       const auto deadline = std::chrono::steady_clock::now() + 10s;
       while (std::chrono::steady_clock::now() < deadline) {
-        if (std::filesystem::exists(socket_)) {
+        if (std::filesystem::exists(socket_) && log().find("Listening on") != std::string::npos) {
           std::filesystem::permissions(
               socket_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
           return true;

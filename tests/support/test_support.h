@@ -90,7 +90,7 @@ struct DaemonLaunch {
   // Through systemd-socket-activate, as systemd's gdpd.socket does it: that program binds the
   // socket (the test makes it 0600, as SocketMode= does) and execs gdpd in its own process, with
   // the listening socket as LISTEN_FDS, at the first connection. The constructor returns once the
-  // socket exists and has connected nothing, so gdpd has not started yet.
+  // socket listens and has connected nothing, so gdpd has not started yet.
   bool socket_activated = false;
   // Whether the constructor waits until gdpd answers on its own socket (false: the test decides).
   bool wait = true;
