@@ -111,8 +111,8 @@ TEST_CASE(
   // No one has connected: systemd-socket-activate holds the socket and gdpd has not started.
   CHECK(exe_of(gdpd.pid()) == "/usr/bin/systemd-socket-activate");
 
-  // The first connection (retried only while systemd-socket-activate has bound but not yet
-  // listened) wakes it; gdpd then serves that connection's successors on the same socket.
+  // The first connection wakes it (systemd-socket-activate execs gdpd, which accepts it), and
+  // gdpd serves the next ones on the same socket.
   REQUIRE(wait_for_socket(gdpd.socket()));
   RawClient client(gdpd.socket());
   CHECK(error_code(client.hello()) == 0);
