@@ -81,10 +81,16 @@ done
 : >"$rootfs/etc/hostname"
 rm -rf --one-file-system "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs/debootstrap" \
     "${rootfs:?}"/dev/* "$rootfs"/run/* "$rootfs"/tmp/*
+old_id=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 tar --numeric-owner -C "$rootfs" -c . |
     docker import \
         --change 'ENV container=docker' \
         --change 'CMD ["/sbin/init"]' \
         --change "LABEL org.gdp.image=systemd-test org.gdp.recipe-hash=$hash" \
         - "$image" >/dev/null
+# The image this one replaces is left without a name: remove it (best effort; a container may
+# still use it).
+if [[ -n $old_id && $old_id != "$(docker image inspect --format '{{.Id}}' "$image")" ]]; then
+    docker image rm "$old_id" >/dev/null 2>&1 || true
+fi
 log "built $image (recipe ${hash:0:12}) in $((SECONDS - start))s"
