@@ -5,6 +5,7 @@
 #include "common/wire.h"
 #include "daemon/log.h"
 #include "daemon/sandbox/runner.h"
+#include "daemon/systemd.h"
 #include "daemon/worker_pool.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -45,11 +46,12 @@ privacy::SanitizerConfig sanitizer_config(const DaemonConfig& config) {
 
 }  // namespace
 
-Daemon::Daemon(DaemonConfig config, bool handle_signals)
+Daemon::Daemon(DaemonConfig config, bool handle_signals, int listen_fd)
     : core_{.config = std::move(config),
             .workers =
                 std::make_unique<asio::thread_pool>(std::max(2U, std::thread::hardware_concurrency()))},
-      listener_(io_, core_.config.socket_path),
+      // Both are prvalues, so the chosen Listener is built in place (it cannot be moved).
+      listener_(listen_fd >= 0 ? Listener(io_, listen_fd) : Listener(io_, core_.config.socket_path)),
       methods_(core_),
       signals_(io_),
       shutdown_deadline_(io_),
@@ -116,7 +118,8 @@ Daemon::Daemon(DaemonConfig config, bool handle_signals)
   }
   asio::co_spawn(io_, accept_loop(), asio::detached);
   asio::co_spawn(io_, backup_loop(), asio::detached);
-  GDP_LOG(info) << "gdpd listening on " << listener_.path();
+  GDP_LOG(info) << "gdpd listening on " << listener_.path()
+                << (listener_.inherited() ? " (socket from systemd)" : "");
 }
 
 Daemon::~Daemon() {
@@ -206,6 +209,8 @@ void Daemon::begin_shutdown(const std::string& reason) {
   if (stopping_) return;
   stopping_ = true;
   GDP_LOG(info) << "shutting down (" << reason << "), " << connections_.size() << " client(s) attached";
+  // Before anything closes: systemd then knows the exit that follows is wanted, not a crash.
+  systemd::notify_stopping("shutting down (" + reason + ")");
   listener_.close();
   backup_timer_.cancel();
   boost::system::error_code ignored;

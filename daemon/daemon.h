@@ -58,8 +58,9 @@ struct DaemonCore {
 
 class Daemon {
  public:
-  // Binds the socket (throws StartupError). `handle_signals` is off for in-process tests.
-  explicit Daemon(DaemonConfig config, bool handle_signals = true);
+  // Binds the socket, or with `listen_fd` >= 0 serves on that listening socket instead (systemd's,
+  // see daemon/systemd.h). Throws StartupError. `handle_signals` is off for in-process tests.
+  explicit Daemon(DaemonConfig config, bool handle_signals = true, int listen_fd = -1);
   ~Daemon();
 
   // Serves until stopped; returns when every connection has closed.

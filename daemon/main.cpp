@@ -4,6 +4,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/systemd.h"
 #include "gdp/version.h"
 
 #include <fcntl.h>
@@ -106,13 +107,26 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
 
+  // systemd's socket, if it passed one, is taken before detach() forks: LISTEN_PID names this
+  // process, not the child.
+  int listen_fd = -1;
+  try {
+    listen_fd = gdp::systemd::take_listen_socket();
+  } catch (const gdp::StartupError& e) {
+    std::cerr << "gdpd: " << e.what() << "\n";
+    return e.exit_code();
+  }
   const int ready_fd = cmd.config.foreground ? -1 : detach(cmd.config.state_dir);
   try {
-    gdp::Daemon daemon(cmd.config);
+    gdp::systemd::notify_status("starting");
+    gdp::Daemon daemon(cmd.config, true, listen_fd);
+    // Ready means the socket listens and every store is recovered: a client connecting now is
+    // served. Both the detach pipe and systemd (Type=notify) hear it here.
     if (ready_fd >= 0) {
       write_all(ready_fd, "0");
       close(ready_fd);
     }
+    gdp::systemd::notify_ready("serving " + daemon.socket_path());
     daemon.run();
   } catch (const gdp::StartupError& e) {
     GDP_LOG(error) << e.what();

@@ -7,8 +7,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace gdp {
 namespace {
@@ -36,6 +39,24 @@ std::string lock_holder(int fd) {
   std::string pid(buf, static_cast<std::size_t>(n));
   while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
   return pid;
+}
+
+// Whether a process still listens on the socket at `path`: a socket manager holding it for
+// activation (systemd's gdpd.socket) while no gdpd runs. /proc/net/unix lists every bound Unix
+// socket of this network namespace with its path; flag __SO_ACCEPTCON (0x10000) marks a listener.
+// Connecting to find out would start the service. A relative path is compared as it was bound.
+bool someone_listens_on(const std::string& path) {
+  std::ifstream table("/proc/net/unix");
+  std::string line;
+  std::getline(table, line);  // the header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string num, refcount, protocol, flags, type, state, inode, bound;
+    if (!(fields >> num >> refcount >> protocol >> flags >> type >> state >> inode)) continue;
+    std::getline(fields >> std::ws, bound);
+    if (bound == path && (std::strtoul(flags.c_str(), nullptr, 16) & 0x10000U) != 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -87,29 +108,21 @@ Listener::Listener(boost::asio::io_context& io, std::string socket_path)
   const auto dir = parent_dir(path_);
   ensure_private_dir(dir);
 
-  const auto lock_path = path_ + ".lock";
-  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock_fd_ < 0) throw StartupError("cannot open lock file " + lock_path + ": " + errno_text(errno));
-  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    const auto holder = lock_holder(lock_fd_);
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    throw StartupError("another gdpd" + (holder.empty() ? std::string() : " (pid " + holder + ")") +
-                           " is already serving " + path_ +
-                           "; use it, or stop it first (systemctl --user stop gdpd, or kill " +
-                           (holder.empty() ? std::string("it") : holder) + ")",
-                       3);
-  }
-  const auto pid = std::to_string(getpid()) + "\n";
-  if (ftruncate(lock_fd_, 0) != 0 || pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
-    // Not fatal: the pid is only for the message a second daemon prints.
-  }
+  lock();
 
   // We hold the lock, so whatever socket is there belongs to a daemon that died.
   struct stat st {};
   if (lstat(path_.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       throw StartupError(path_ + " exists and is not a socket; move it away or choose another --socket");
+    }
+    // Not stale when a socket manager listens on it: replacing it would cut systemd off from its
+    // own socket, and the clients from the gdpd it starts.
+    if (someone_listens_on(path_)) {
+      throw StartupError("another process listens on " + path_ +
+                             " (systemd's gdpd.socket, most likely): gdp starts gdpd through it. To run gdpd "
+                             "by hand instead, stop that first (systemctl --user stop gdpd.socket)",
+                         3);
     }
     if (unlink(path_.c_str()) != 0) {
       throw StartupError("cannot remove stale socket " + path_ + ": " + errno_text(errno));
@@ -128,10 +141,45 @@ Listener::Listener(boost::asio::io_context& io, std::string socket_path)
   if (ec) throw StartupError("cannot listen on " + path_ + ": " + ec.message());
 }
 
+Listener::Listener(boost::asio::io_context& io, int inherited_fd) : inherited_(true), acceptor_(io) {
+  sockaddr_un addr{};
+  socklen_t len = sizeof addr;
+  if (getsockname(inherited_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw StartupError("cannot read the address of the inherited socket: " + errno_text(errno));
+  }
+  // An abstract or unnamed socket has no file beside which to keep a lock.
+  const auto path_len = len - offsetof(sockaddr_un, sun_path);
+  if (path_len > 1 && addr.sun_path[0] != '\0') path_.assign(addr.sun_path, strnlen(addr.sun_path, path_len));
+  if (!path_.empty()) lock();
+  boost::system::error_code ec;
+  acceptor_.assign(boost::asio::local::stream_protocol(), inherited_fd, ec);
+  if (ec) throw StartupError("cannot use the inherited socket: " + ec.message());
+}
+
+void Listener::lock() {
+  const auto lock_path = path_ + ".lock";
+  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0) throw StartupError("cannot open lock file " + lock_path + ": " + errno_text(errno));
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const auto holder = lock_holder(lock_fd_);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw StartupError("another gdpd" + (holder.empty() ? std::string() : " (pid " + holder + ")") +
+                           " is already serving " + path_ +
+                           "; use it, or stop it first (systemctl --user stop gdpd, or kill " +
+                           (holder.empty() ? std::string("it") : holder) + ")",
+                       3);
+  }
+  const auto pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(lock_fd_, 0) != 0 || pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
+    // Not fatal: the pid is only for the message a second daemon prints.
+  }
+}
+
 void Listener::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  if (!unlinked_) {
+  if (!unlinked_ && !inherited_) {
     unlink(path_.c_str());
     unlinked_ = true;
   }

@@ -5,7 +5,12 @@
 // does, because a directory someone else controls lets them swap the socket); the socket is 0600;
 // and every accepted peer's uid is read with SO_PEERCRED and compared, which still holds if the
 // file modes are loosened by mistake. A lock file beside the socket makes a second daemon exit at
-// once, and a stale socket is unlinked only while that lock is held.
+// once, and a stale socket is unlinked only while that lock is held (and only if no process, such
+// as systemd holding it for socket activation, still listens on it).
+//
+// Under socket activation (systemd/gdpd.socket) the service manager made the socket and its
+// directory and passes the listening descriptor: gdpd adopts it as it is, never unlinks or chmods
+// it (systemd keeps it for the next start), and still checks every peer's uid.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -49,17 +54,26 @@ class Listener {
 
   // Takes the lock, removes a stale socket, binds and listens. Throws StartupError.
   Listener(boost::asio::io_context& io, std::string socket_path);
+  // Adopts a listening socket someone else made (systemd). Its path (when it has one) is what
+  // path() returns, and the lock beside it is taken as for a socket of our own. Throws StartupError.
+  Listener(boost::asio::io_context& io, int inherited_fd);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
   boost::asio::local::stream_protocol::acceptor& acceptor() { return acceptor_; }
   const std::string& path() const { return path_; }
-  // Stops accepting and removes the socket file (the lock is released when this object dies).
+  bool inherited() const { return inherited_; }
+  // Stops accepting and removes the socket file unless it was inherited (the lock is released
+  // when this object dies).
   void close();
 
  private:
+  // Takes the lock file beside the socket; throws StartupError (exit 3) if another gdpd holds it.
+  void lock();
+
   std::string path_;
+  bool inherited_ = false;
   int lock_fd_ = -1;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   bool unlinked_ = false;

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -195,18 +196,53 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
 
 DaemonProcess::DaemonProcess(const std::string& binary, const TempDir& dir,
                              std::vector<std::string> extra_args)
+    : DaemonProcess(binary, dir, DaemonLaunch{.extra_args = std::move(extra_args)}) {}
+
+DaemonProcess::DaemonProcess(const std::string& binary, const TempDir& dir, const DaemonLaunch& launch)
     : socket_(dir / "run/gdpd.sock"), log_path_(dir / "gdpd.log") {
-  std::vector<std::string> argv{binary, "--foreground", "--socket", socket_, "--state-dir", dir / "state"};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  std::vector<std::string> argv{binary, "--foreground", "--state-dir", dir / "state"};
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  if (launch.socket_activated) {
+    // The socket's directory, as DirectoryMode=0700 makes it; gdpd is given no --socket.
+    std::filesystem::create_directories(dir.path() / "run");
+    std::filesystem::permissions(dir.path() / "run", std::filesystem::perms::owner_all);
+    // systemd-socket-activate hands gdpd only PATH, HOME, USER, TERM and what -E names.
+    std::vector<std::string> wrapper{"/usr/bin/systemd-socket-activate", "-l", socket_};
+    for (const auto& e : launch.env) wrapper.push_back("--setenv=" + e);
+    argv.insert(argv.begin(), wrapper.begin(), wrapper.end());
+  } else {
+    argv.insert(argv.begin() + 2, {"--socket", socket_});
+    env.insert(env.end(), launch.env.begin(), launch.env.end());
+  }
+  argv.insert(argv.end(), launch.extra_args.begin(), launch.extra_args.end());
   auto args = c_argv(argv);
+  auto envp = c_argv(env);
   pid_ = fork();
   if (pid_ == 0) {
     const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(log, 2);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
-  if (!wait_for_socket(socket_)) {
+  const auto started = [&] {
+    if (launch.socket_activated) {
+      // Only wait for the socket to listen, which systemd-socket-activate reports on stderr
+      // ("Listening on PATH as 3."): connecting now would start gdpd.
+      const auto deadline = std::chrono::steady_clock::now() + 10s;
+      while (std::chrono::steady_clock::now() < deadline) {
+        if (std::filesystem::exists(socket_) && log().find("Listening on") != std::string::npos) {
+          std::filesystem::permissions(
+              socket_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+          return true;
+        }
+        std::this_thread::sleep_for(20ms);
+      }
+      return false;
+    }
+    return !launch.wait || wait_for_socket(socket_);
+  };
+  if (!started()) {
     int status = 0;
     const bool died = waitpid(pid_, &status, WNOHANG) == pid_;
     if (died) pid_ = -1;

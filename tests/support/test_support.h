@@ -82,9 +82,24 @@ ProcessResult run_process(const std::vector<std::string>& argv);
 
 // The real gdpd binary in the foreground on a private socket, as watchman's and bitcoind's test
 // harnesses do: its stderr goes to a file that is shown if it dies early.
+// How DaemonProcess starts gdpd when the plain way (own socket, the test's environment) will not do.
+struct DaemonLaunch {
+  std::vector<std::string> extra_args{};
+  // Added to gdpd's environment, "NAME=value" (NOTIFY_SOCKET, say).
+  std::vector<std::string> env{};
+  // Through systemd-socket-activate, as systemd's gdpd.socket does it: that program binds the
+  // socket (the test makes it 0600, as SocketMode= does) and execs gdpd in its own process, with
+  // the listening socket as LISTEN_FDS, at the first connection. The constructor returns once the
+  // socket listens and has connected nothing, so gdpd has not started yet.
+  bool socket_activated = false;
+  // Whether the constructor waits until gdpd answers on its own socket (false: the test decides).
+  bool wait = true;
+};
+
 class DaemonProcess {
  public:
   DaemonProcess(const std::string& binary, const TempDir& dir, std::vector<std::string> extra_args = {});
+  DaemonProcess(const std::string& binary, const TempDir& dir, const DaemonLaunch& launch);
   ~DaemonProcess();
   const std::string& socket() const { return socket_; }
   pid_t pid() const { return pid_; }
