@@ -39,13 +39,14 @@ fi
 # Run: docker.io (the engine, when none answers), debootstrap (builds the runtime image).
 # podman: the Engine API client is also tested against Podman's Docker-compatible socket.
 # Package tests: dpkg-dev (shlibdeps), lintian, man-db and groff-base (the manual pages), zsh and
-# bash-completion (the completion scripts).
+# bash-completion (the completion scripts). systemd and libsystemd-dev: gdpd's socket activation
+# and readiness (sd_listen_fds, sd_notify), systemd-socket-activate and systemd-analyze in tests.
 packages=(build-essential cmake ninja-build pkg-config binutils libkeyutils-dev
           libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
           libsqlite3-dev libssl-dev catch2 librapidcheck-dev libre2-dev libzstd-dev
           python3 python3-jsonschema clang libclang-rt-14-dev tmux
           debootstrap ca-certificates podman
-          dpkg-dev lintian man-db groff-base zsh bash-completion)
+          dpkg-dev lintian man-db groff-base zsh bash-completion systemd libsystemd-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
