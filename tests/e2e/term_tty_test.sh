@@ -16,15 +16,8 @@ cleanup() {
   kill "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
-mkdir -p "$dir/project"
-cp "$src/examples/sales.csv" "$dir/project/"
-"$gdpd" --foreground --socket "$dir/s/gdpd.sock" --state-dir "$dir/state" 2>"$dir/gdpd.log" &
-pid=$!
-trap cleanup EXIT
-for _ in $(seq 100); do [ -S "$dir/s/gdpd.sock" ] && break; sleep 0.05; done
-g() { "$gdp" --socket "$dir/s/gdpd.sock" "$@"; }
-fail() { echo "FAIL: $*"; echo "--- gdpd log"; tail -20 "$dir/gdpd.log"; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+# shellcheck source=gdpd_fixture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/gdpd_fixture.sh"
 
 # The pager: counts its runs, keeps what it was given, and shows it like cat.
 cat >"$dir/pager.sh" <<PAGER
