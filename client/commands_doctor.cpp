@@ -196,8 +196,9 @@ const char* status_word(CheckStatus s) {
 }
 
 void doctor_options(po::options_description& opts) {
-  opts.add_options()("project", po::value<std::string>()->value_name("DIR"),
-                     "check this project folder (default: the current folder) is writable with room to spare")(
+  opts.add_options()(
+      "project", po::value<std::string>()->value_name("DIR"),
+      "check this project folder (default: the current folder) is writable with room to spare")(
       "quick", "skip the network probe, the one check that starts a container");
 }
 

@@ -226,9 +226,10 @@ TEST_CASE("warm: a step waits for a start in progress on another thread", "[dock
   CHECK(s.warm->containers_started() == 1);
 }
 
-TEST_CASE("warm: a step too short for a stats sample still reports its peak memory, and its stderr "
-          "comes back as it wrote it",
-          "[docker][sandbox][warm]") {
+TEST_CASE(
+    "warm: a step too short for a stats sample still reports its peak memory, and its stderr "
+    "comes back as it wrote it",
+    "[docker][sandbox][warm]") {
   Session s;
   s.warm->start();
   // 64 MiB touched and gone in a few milliseconds; stderr without a final newline.
