@@ -342,7 +342,9 @@ int edit(const GlobalOptions& g, const std::vector<std::string>& args) {
   // The editor owns the terminal for as long as it likes; the answer comes after.
   conn.set_reply_timeout(g.timeout);
   auto& human = g.out.json ? std::cerr : std::cout;
-  const auto result = edit_in_editor(conn, ref, *pending, human);
+  bool editor_failed = false;
+  const auto result = edit_in_editor(conn, ref, *pending, human, editor_failed);
+  if (editor_failed) return g.out.error(kDaemonError, kEditorFailed);
   if (g.out.json) {
     g.out.document(result ? wire::to_json(*result)
                           : boost::json::value(boost::json::object{{"unchanged", true}}));

@@ -390,7 +390,9 @@ class Follower {
     ask_ = Ask::none;
     spinner_.clear();
     try {
-      const auto result = edit_in_editor(conn_, ref(), *waiting_, std::cout);
+      bool editor_failed = false;
+      const auto result = edit_in_editor(conn_, ref(), *waiting_, std::cout, editor_failed);
+      if (editor_failed) error(kEditorFailed);
       if (!result) return ask(Ask::choice);
       print_edit_result(std::cout, id_, *result);
       // The new version comes back as its own approval_needed event and is asked about then.
@@ -452,13 +454,12 @@ int follow_session(const GlobalOptions& g, DaemonConnection& conn, const std::st
 }
 
 std::optional<proto::EditResult> edit_in_editor(DaemonConnection& conn, const proto::SessionRef& ref,
-                                                const proto::PendingApproval& pending, std::ostream& os) {
+                                                const proto::PendingApproval& pending, std::ostream& os,
+                                                bool& editor_failed) {
   PrivateScriptFile file(pending.step);
   file.write(pending.script.content);
-  if (!run_editor(file.path())) {
-    os << "The editor did not finish cleanly; nothing was sent.\n" << std::flush;
-    return std::nullopt;
-  }
+  editor_failed = !run_editor(file.path());
+  if (editor_failed) return std::nullopt;
   auto content = file.read();
   if (content == pending.script.content) {
     os << "The script is unchanged; nothing was sent.\n" << std::flush;

@@ -26,11 +26,17 @@ struct FollowOptions {
 int follow_session(const GlobalOptions& g, DaemonConnection& conn, const std::string& session_id,
                    const FollowOptions& options, boost::json::object extra = {});
 
+inline constexpr const char* kEditorFailed =
+    "the editor ($VISUAL, else $EDITOR, else vi) did not finish cleanly; nothing was sent. Check that "
+    "it exits 0 when you save and quit (a GUI editor needs its wait flag, e.g. EDITOR='code --wait')";
+
 // Opens the waiting script in the person's editor ($VISUAL, $EDITOR, else vi) in a private
-// temporary file and, when it was changed, sends the new version. nullopt: nothing was sent
-// (unchanged, or the editor failed; `os` says which).
+// temporary file and, when it was changed, sends the new version. nullopt: nothing was sent,
+// because the script is unchanged (`os` says so) or, with `editor_failed` set, because the editor
+// did not finish cleanly (the caller says so: at the prompt it asks again, `gdp edit` fails).
 std::optional<proto::EditResult> edit_in_editor(DaemonConnection& conn, const proto::SessionRef& ref,
-                                                const proto::PendingApproval& pending, std::ostream& os);
+                                                const proto::PendingApproval& pending, std::ostream& os,
+                                                bool& editor_failed);
 // What an edit came to: the new version, and when it is invalid, what is wrong and where.
 void print_edit_result(std::ostream& os, const std::string& session_id, const proto::EditResult& r);
 

@@ -99,6 +99,11 @@ echo "PASS: the results folder, gdp show, gdp log and gdp status tell what happe
 id2=$(cd "$dir/project" && g submit sales.csv --detach)
 [ -n "$id2" ] || fail "submit --detach printed no session id"
 wait_pending "$id2" 1
+rc=0
+EDITOR=false g edit "$id2" >"$dir/editfail.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "gdp edit with a failing editor exited $rc, not 1"
+grep -q "did not finish cleanly; nothing was sent" "$dir/editfail.out" ||
+  fail "a failing editor is not reported: $(cat "$dir/editfail.out")"
 printf '#!/bin/sh\nprintf "import subprocess\\nprint(subprocess.run([\\"true\\"]).returncode)\\n" > "$1"\n' \
   >"$dir/restricted.sh"
 chmod +x "$dir/restricted.sh"
