@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   chmod(f.script.c_str(), 0644);
   chmod(dir.c_str(), 0755);
   if (getuid() == 0) {
-    for (const auto& d : {f.work, f.output}) (void)chown(d.c_str(), 65534, 65534);
+    for (const auto& d : {f.work, f.output}) {
+      if (chown(d.c_str(), 65534, 65534) != 0) std::perror(("chown " + d.string()).c_str());
+    }
   }
   Engine engine(Engine::Options{});
   ResourceConfig config;
