@@ -6,12 +6,14 @@ zmodload zsh/zpty || exit 1
 fpath_dir=$1 dir=$2 line=$3
 : >$dir/matches
 zpty gdp_zsh zsh -f -i
-zpty -w gdp_zsh "PS1=; RPS1=; unsetopt beep; fpath=(${(q)fpath_dir} \$fpath)"
+# The prompt is a marker: the line editor has started, and reads keys, once it is shown.
+zpty -w gdp_zsh "PS1='<P''S1>'; RPS1=; unsetopt beep; fpath=(${(q)fpath_dir} \$fpath)"
 zpty -w gdp_zsh "autoload -U compinit; compinit -u -d ${(q)dir}/zcompdump"
 zpty -w gdp_zsh "compadd() { local -a m; builtin compadd -O m \"\$@\"; print -rl -- \$m >>${(q)dir}/matches; builtin compadd \"\$@\"; }"
-# The echo of this line shows RE""ADY; only its output matches: compinit has finished.
+# The echo of this line shows RE""ADY; only its output matches: compinit has finished. Then the
+# next prompt: keys typed before the line editor starts could be taken before completion is set.
 zpty -w gdp_zsh 'print RE""ADY'
-zpty -r gdp_zsh output '*READY*' || exit 1
+zpty -r gdp_zsh output '*READY*<PS1>*' || exit 1
 zpty -w -n gdp_zsh "$line"$'\t'
 # Keys typed after the TAB wait until the completion has finished: then the line is killed (^U)
 # and a command run whose output says so.
