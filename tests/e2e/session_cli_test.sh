@@ -9,21 +9,16 @@ gdpd=$1 gdp=$2 src=$3
 dir=$(mktemp -d)
 chmod 700 "$dir"
 tmux_session=gdp-session-$$
+# shellcheck source=tmux_fixture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tmux_fixture.sh"
 cleanup() {
-  tmux kill-session -t "$tmux_session" 2>/dev/null || true
+  t kill-server 2>/dev/null || true
   kill "$pid" 2>/dev/null || true
   rm -rf "$dir"
 }
 # shellcheck source=gdpd_fixture.sh
 source "$(dirname "${BASH_SOURCE[0]}")/gdpd_fixture.sh"
 
-screen_has() {  # text, seconds
-  for _ in $(seq $(( $2 * 10 ))); do
-    tmux capture-pane -p -S - -t "$tmux_session" | grep -qF -- "$1" && return 0
-    sleep 0.1
-  done
-  echo "FAIL: the terminal never showed: $1"; tmux capture-pane -p -S - -t "$tmux_session" | tail -40; exit 1
-}
 pending_step() {  # the step waiting for approval, or "None"
   g --json status "$1" | json 'd["session"]["pending"] and d["session"]["pending"]["step"]'
 }
@@ -35,7 +30,7 @@ wait_pending() {  # session, step
 # ---- terminal 1: gdp submit on a TTY, in the project folder -------------------------------------
 # The scripts are taller than the terminal, so they are paged: PAGER=cat lets them through at once
 # and the prompt follows (term_tty_test.sh checks the pager itself).
-tmux new-session -d -s "$tmux_session" -x 160 -y 50 -c "$dir/project" \
+t new-session -d -s "$tmux_session" -x 160 -y 50 -c "$dir/project" \
   "PAGER=cat $gdp --socket $dir/s/gdpd.sock submit sales.csv; echo EXIT=\$?; sleep 60"
 screen_has "[a]pprove" 60
 screen_has "1  #" 1  # the script, with line numbers
@@ -48,7 +43,7 @@ g attach "$id" >"$dir/follow.out" 2>&1 </dev/null &
 follower=$!
 
 # Step 1, answered at the TTY.
-tmux send-keys -t "$tmux_session" a Enter
+t send-keys -t "$tmux_session" a Enter
 screen_has "approved step 1 (version 1) from pid" 30
 wait_pending "$id" 2
 echo "PASS: approved at the prompt; the step ran and the next one waits"
@@ -73,9 +68,9 @@ echo "PASS: gdp edit re-validates and shows the script again; answering twice is
 
 # Step 3, denied at the TTY with a reason; the session goes on and completes.
 wait_pending "$id" 3
-tmux send-keys -t "$tmux_session" d Enter
+t send-keys -t "$tmux_session" d Enter
 sleep 0.5
-tmux send-keys -t "$tmux_session" "no charts today" Enter
+t send-keys -t "$tmux_session" "no charts today" Enter
 screen_has "EXIT=0" 120
 wait "$follower" || fail "the follower exited with $?"
 grep -q "denied" "$dir/follow.out" || fail "the follower never saw the denial"

@@ -9,8 +9,8 @@ gdpd=$1 gdp=$2 src=$3
 dir=$(mktemp -d)
 chmod 700 "$dir"
 tmux_session=gdp-term-$$
-# A tmux server of its own: nothing else started or stopped on the machine can touch it.
-t() { tmux -L "$tmux_session" "$@"; }
+# shellcheck source=tmux_fixture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tmux_fixture.sh"
 cleanup() {
   t kill-server 2>/dev/null || true
   kill "$pid" 2>/dev/null || true
@@ -29,13 +29,6 @@ chmod +x "$dir/pager.sh"
 runs() { [ -f "$dir/pager.runs" ] && wc -l <"$dir/pager.runs" || echo 0; }
 
 screen() { t capture-pane -p -e -S - -t "$tmux_session"; }  # with the colours, as escape codes
-screen_has() {  # text, seconds
-  for _ in $(seq $(( $2 * 10 ))); do
-    t capture-pane -p -S - -t "$tmux_session" | grep -qF -- "$1" && return 0
-    sleep 0.1
-  done
-  echo "FAIL: the terminal never showed: $1"; t capture-pane -p -S - -t "$tmux_session" | tail -40; exit 1
-}
 coloured='\[([0-9]+;)*3[1-6]m'  # a foreground colour, as tmux writes it back
 
 # tmux stops its server with its last session: one that idles keeps it up between the terminals.
