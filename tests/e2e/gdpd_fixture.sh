@@ -1,9 +1,17 @@
-# Sourced by the shell e2e tests that drive gdp by hand: a project folder holding the example file,
-# and a gdpd of the test's own. Needs gdpd, gdp, src (the source tree), dir (a private temporary
-# folder) and a cleanup function (run on exit); sets pid (gdpd's), and defines
+# Sourced by the shell e2e tests that drive gdp by hand: a private folder (dir) with a project folder
+# holding the example file, and a gdpd of the test's own; all of it goes on exit, with the tmux
+# server of tmux_fixture.sh when the test uses one. Needs gdpd, gdp and src (the source tree); sets
+# dir and pid (gdpd's), and defines
 #   g ARGS...      gdp against that gdpd
 #   fail MESSAGE   says what failed, shows the end of gdpd's log, exits 1
 #   json EXPR      a Python expression over the JSON document on stdin (as d)
+dir=$(mktemp -d)
+chmod 700 "$dir"
+cleanup() {
+  if [ -n "${tmux_session:-}" ]; then t kill-server 2>/dev/null || true; fi
+  kill "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+}
 mkdir -p "$dir/project"
 cp "$src/examples/sales.csv" "$dir/project/"
 "$gdpd" --foreground --socket "$dir/s/gdpd.sock" --state-dir "$dir/state" 2>"$dir/gdpd.log" &

@@ -6,16 +6,9 @@
 # Usage: session_cli_test.sh GDPD GDP SOURCE_DIR
 set -euo pipefail
 gdpd=$1 gdp=$2 src=$3
-dir=$(mktemp -d)
-chmod 700 "$dir"
 tmux_session=gdp-session-$$
 # shellcheck source=tmux_fixture.sh
 source "$(dirname "${BASH_SOURCE[0]}")/tmux_fixture.sh"
-cleanup() {
-  t kill-server 2>/dev/null || true
-  kill "$pid" 2>/dev/null || true
-  rm -rf "$dir"
-}
 # shellcheck source=gdpd_fixture.sh
 source "$(dirname "${BASH_SOURCE[0]}")/gdpd_fixture.sh"
 
