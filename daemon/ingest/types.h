@@ -6,10 +6,10 @@
 // add() runs for every field of the file (tens of millions per snapshot), so it allocates nothing,
 // decides plain numbers of up to eight characters and ISO dates from a single 8-byte word, parses
 // other dates only when the bytes look date-like, and stops classifying once a column can only be a
-// string. CSV columns arrive a batch at a time (add_text), which keeps the loop's branches on one
-// column's shapes and lets a repeat of a recent short value cost a lookup instead of a
-// classification and a hash. An accumulator is about 6.7 KB, most of it the 4 KB HyperLogLog
-// sketch and the 1.3 KB table of recent values.
+// string. A repeat of a recent short value costs a lookup instead of a classification and a hash.
+// CSV columns arrive a batch at a time (add_text), where a column that has settled on integers,
+// plain numbers or ISO dates goes through a loop made for that shape alone. An accumulator is
+// about 6.7 KB, most of it the 4 KB HyperLogLog sketch and the 1.3 KB table of recent values.
 #pragma once
 
 #include "daemon/ingest/record.h"
@@ -29,7 +29,8 @@ namespace gdp::ingest {
 
 namespace detail {
 struct ParsedValue;  // one value's classification; types.cpp
-}
+struct Quick;        // the same, for the shapes decided without the general scanner
+}  // namespace detail
 
 enum class ColumnType { null, boolean, integer, floating, date, datetime, string };
 
@@ -113,26 +114,41 @@ class ColumnInference {
     static constexpr std::size_t kMaxLength = 16;  // longer values are not remembered
     struct Key {
       std::uint64_t low = 0, high = 0;  // the bytes, zero-padded
-      std::uint32_t length = 0;
+      std::uint32_t length = 0;         // the length, with the ValueKind above it (<< 8)
     };
-    static Key key(std::string_view value);  // value.size() in 1..kMaxLength
+    static Key key(std::string_view value,
+                   ValueKind kind = ValueKind::text);  // value.size() in 1..kMaxLength
     std::size_t slot(const Key& key) const;
     // 0: not remembered; 1: remembered, not null; 2: remembered, null.
     int find(const Key& key, std::size_t slot) const;
     void remember(const Key& key, std::size_t slot, bool null);
 
-    // Batches left before the cache is tried again, after one where it rarely hit.
+    // Batches left before add_text() tries the cache again, after one where it rarely hit; and the
+    // same for add(), counted in values, with the lookups and hits of its current round.
     std::uint32_t skip = 0;
+    std::uint32_t value_skip = 0;
+    std::uint32_t round_lookups = 0;
+    std::uint32_t round_hits = 0;
 
    private:
     static constexpr std::size_t kSlots = 64;
     static constexpr std::uint32_t kEmpty = 0xFF;  // a length no key has
-    static constexpr std::uint32_t kNull = 0x100;
+    static constexpr std::uint32_t kNull = 0x10000;
     std::array<std::uint64_t, kSlots> low_{};
     std::array<std::uint64_t, kSlots> high_{};
-    std::array<std::uint32_t, kSlots> meta_ = filled<std::uint32_t, kSlots>(kEmpty);  // length | kNull
+    std::array<std::uint32_t, kSlots> meta_ = filled<std::uint32_t, kSlots>(kEmpty);  // Key::length | kNull
   };
 
+  // add_text()'s loops, by the shape of the column so far; each returns the index of the first
+  // value it did not take.
+  enum class Shape { integers, numbers, iso_dates, other };
+  Shape shape() const;
+  std::size_t add_integers(std::span<const std::string_view> values, std::size_t i);
+  std::size_t add_numbers(std::span<const std::string_view> values, std::size_t i);
+  std::size_t add_iso_dates(std::span<const std::string_view> values, std::size_t i);
+  std::size_t add_recent(std::span<const std::string_view> values);
+  void add_value(std::string_view value, ValueKind kind);  // add(), but for the count and the cache
+  void take_quick(std::string_view value, const detail::Quick& quick, ValueKind kind);
   void add_text_value(std::string_view value);               // add() for text, but for the count
   void add_string_value(std::string_view value);             // the same, once settled on string
   void add_general(std::string_view value, ValueKind kind);  // what add()'s fast path does not decide

@@ -792,6 +792,105 @@ TEST_CASE("inference does not depend on how a column is split into chunks or mer
   });
 }
 
+namespace {
+
+// Short numbers and ISO dates, the shapes add_text()'s typed loops take, and the near misses that
+// must leave those loops for the general path.
+std::string short_number_or_date() {
+  switch (*rc::gen::inRange(0, 6)) {
+    case 0:
+      return std::to_string(*rc::gen::inRange<std::int64_t>(-99'999'999, 1'000'000'000));
+    case 1: {
+      const auto scale = *rc::gen::inRange<std::size_t>(0, 8);
+      std::string digits = std::to_string(*rc::gen::inRange<std::int64_t>(0, 10'000'000));
+      if (digits.size() < scale) digits.insert(0, scale - digits.size(), '0');
+      digits.insert(digits.size() - scale, ".");
+      return (*rc::gen::inRange(0, 3) == 0 ? "-" : "") + digits;
+    }
+    case 2:
+      return *rc::gen::element<std::string>("-0", "-0.0", "0.0", "0", "-", ".", "5.", ".5", "-.5", "007",
+                                            "-05", "1.2.3", "12-34", "+5", "1e3", "99999999", "123456789",
+                                            " 12", "12 ", "", "NA", "null", "-nan", "0x1F", "１２");
+    case 3: {
+      const int y = *rc::gen::inRange(0, 10000);
+      const int m = *rc::gen::inRange(0, 14);
+      const int d = *rc::gen::inRange(0, 32);
+      return iso(y, m, d);
+    }
+    case 4:
+      return *rc::gen::element<std::string>("2024-02-29", "2023-02-29", "1900-02-29", "2000-02-29",
+                                            "2024-1-011", "2024/01/01", "20240-1-01", "2024-01-01T",
+                                            "abcd-ef-gh");
+    default:
+      return *rc::gen::element<std::string>("true", "x", "Oslo", "Lima, downtown");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("add_text's number loop keeps negative zero and its bounds exact per decimal count", "[types]") {
+  const std::vector<std::string_view> values = {"1.5", "0.25", "-0.0", "2", "0.0", "1.125", "-0.50", "3.1"};
+  for (std::size_t batch = 1; batch <= values.size(); ++batch) {
+    ColumnInference column;
+    for (std::size_t i = 0; i < values.size(); i += batch)
+      column.add_text({values.data() + i, std::min(batch, values.size() - i)});
+    const auto stats = column.finish();
+    INFO("batch " << batch << ": " << describe(stats));
+    CHECK(stats.type == ColumnType::floating);
+    CHECK(stats.min == "-0.5");
+    CHECK(stats.max == "3.1");
+  }
+  // The first batch goes through the cache of recent values; it misses, and the rest go through
+  // the loop for numbers.
+  ColumnInference zeros;
+  const std::vector<std::string_view> first = {"0.5"};
+  const std::vector<std::string_view> signed_zeros = {"0.0", "-0.0", "1.5"};
+  zeros.add_text(first);
+  zeros.add_text(signed_zeros);
+  CHECK(zeros.finish().min == "-0");
+}
+
+TEST_CASE("add_text in batches gives what add gives one value at a time", "[types][property]") {
+  rc::prop("any batch sizes, columns of short numbers and dates with near misses", [] {
+    const int family = *rc::gen::inRange(0, 4);
+    const int stray_odds = *rc::gen::element(0, 40, 400);  // one value in this many is a stray
+    const auto n = *rc::gen::inRange<std::size_t>(0, 600);
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < n; ++i) {
+      // Mostly one family, so that a column settles and its typed loop runs, maybe with strays.
+      const bool stray = stray_odds != 0 && *rc::gen::inRange(0, stray_odds) == 0;
+      switch (stray ? 0 : family) {
+        case 1:
+          values.push_back(std::to_string(*rc::gen::inRange<std::int64_t>(0, 100'000'000)));
+          break;
+        case 2:
+          values.push_back((*rc::gen::inRange(0, 4) == 0 ? "-" : "") +
+                           std::to_string(*rc::gen::inRange(0, 1000)) + "." +
+                           two_digits(*rc::gen::inRange(0, 100)));
+          break;
+        case 3:
+          values.push_back(
+              iso(*rc::gen::inRange(1990, 2030), *rc::gen::inRange(1, 13), *rc::gen::inRange(1, 29)));
+          break;
+        default:
+          values.push_back(short_number_or_date());
+      }
+    }
+    ColumnInference batched;
+    std::vector<std::string_view> views(values.begin(), values.end());
+    for (std::size_t i = 0; i < n;) {
+      const auto size = std::min(n - i, *rc::gen::inRange<std::size_t>(1, 300));
+      batched.add_text({views.data() + i, size});
+      i += size;
+    }
+    ColumnInference single;
+    for (const auto& v : values) single.add(v, ValueKind::text);
+    const auto expected = single.finish();
+    RC_TAG(to_string(expected.type));
+    require_same(batched.finish(), expected);
+  });
+}
+
 TEST_CASE("generated integer columns are integer with exact min and max", "[types][property]") {
   rc::prop("integers", [] {
     const auto extremes =
