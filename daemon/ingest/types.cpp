@@ -211,14 +211,15 @@ struct Words {
   return {n != 0 ? load_short(p, n) : 0, 0};
 }
 
-// The length goes in too, so that zero padding cannot make two lengths collide. Both factors of
-// the first multiply vary with the bytes (the rotation feeds `low` into the second), which short
-// values need: with `high` zero the product was `low` times a constant, and the sketch ran 3-4%
-// off on the numbers 1..n.
+// One folded multiply of two words that both vary with the bytes (the rotation feeds `low` into
+// the second; with `high` zero, as for every short value, a product of `low` and a constant ran
+// 3-4% off on the numbers 1..n). The length goes in through the seed, so that zero padding cannot
+// make two lengths collide. Measured over the numbers and over e-mail-like words, 1,000 to a
+// million of each: the sketch's error stays at its 1.6% standard error.
 [[gnu::always_inline]] inline std::uint64_t hash_words(std::uint64_t low, std::uint64_t high,
                                                        std::uint64_t seed, std::size_t n) {
   seed ^= static_cast<std::uint64_t>(n) * kMul2;
-  return fold_multiply(fold_multiply(low ^ kMul1, high ^ std::rotl(low, 32) ^ seed) ^ kMul3, kMul1 ^ n);
+  return fold_multiply(low ^ kMul1 ^ seed, high ^ std::rotl(low, 32) ^ kMul3);
 }
 [[gnu::always_inline]] inline std::uint64_t hash_short(Words w, std::size_t n) {
   return hash_words(w.low, w.high, kSeed, n);
