@@ -1015,7 +1015,7 @@ void ColumnInference::add_value(std::string_view value, ValueKind kind) {
 }
 
 [[gnu::always_inline]] inline std::size_t ColumnInference::Recent::slot(const Key& key) const {
-  return static_cast<std::size_t>((key.low + (key.high ^ key.length) * kMul2) * kMul1 >> 58);
+  return static_cast<std::size_t>((key.low + (key.high ^ key.length) * kMul2) * kMul1 >> 56);
 }
 
 [[gnu::always_inline]] inline int ColumnInference::Recent::find(const Key& key, std::size_t slot) const {
@@ -1191,6 +1191,15 @@ std::size_t ColumnInference::add_iso_dates(std::span<const std::string_view> val
   return i;
 }
 
+// Kept out of add_recent()'s loop, so that the loop's few registers are not spilled around the
+// whole of the classification that a hit does not need.
+[[gnu::noinline]] void ColumnInference::add_missed(std::string_view value, const Recent::Key& key,
+                                                   std::size_t slot) {
+  const std::uint64_t nulls = null_count_;
+  add_text_value(value);
+  recent_.remember(key, slot, null_count_ != nulls);
+}
+
 // Returns where it stopped: at the end, or after a probe of the first values that mostly missed.
 std::size_t ColumnInference::add_recent(std::span<const std::string_view> values) {
   constexpr std::size_t kProbe = 32;
@@ -1212,9 +1221,7 @@ std::size_t ColumnInference::add_recent(std::span<const std::string_view> values
       ++hits;
       continue;
     }
-    const std::uint64_t nulls = null_count_;
-    add_text_value(v);
-    recent_.remember(key, slot, null_count_ != nulls);
+    add_missed(v, key, slot);
   }
   null_count_ += null_hits;
   // A column of mostly distinct values (ids, amounts, timestamps) gains nothing from the lookups.

@@ -131,7 +131,7 @@ class ColumnInference {
     std::uint32_t round_hits = 0;
 
    private:
-    static constexpr std::size_t kSlots = 64;
+    static constexpr std::size_t kSlots = 256;
     static constexpr std::uint32_t kEmpty = 0xFF;  // a length no key has
     static constexpr std::uint32_t kNull = 0x10000;
     std::array<std::uint64_t, kSlots> low_{};
@@ -147,6 +147,7 @@ class ColumnInference {
   std::size_t add_numbers(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_iso_dates(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_recent(std::span<const std::string_view> values);
+  void add_missed(std::string_view value, const Recent::Key& key, std::size_t slot);
   void add_value(std::string_view value, ValueKind kind);  // add(), but for the count and the cache
   void take_quick(std::string_view value, const detail::Quick& quick, ValueKind kind);
   void add_text_value(std::string_view value);               // add() for text, but for the count
