@@ -131,7 +131,7 @@ class ColumnInference {
     std::uint32_t round_hits = 0;
 
    private:
-    static constexpr std::size_t kSlots = 256;
+    static constexpr std::size_t kSlots = 64;
     static constexpr std::uint32_t kEmpty = 0xFF;  // a length no key has
     static constexpr std::uint32_t kNull = 0x10000;
     std::array<std::uint64_t, kSlots> low_{};
