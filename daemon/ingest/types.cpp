@@ -1015,7 +1015,8 @@ void ColumnInference::add_value(std::string_view value, ValueKind kind) {
 }
 
 [[gnu::always_inline]] inline std::size_t ColumnInference::Recent::slot(const Key& key) const {
-  return static_cast<std::size_t>((key.low + (key.high ^ key.length) * kMul2) * kMul1 >> 58);
+  constexpr int kSlotBits = std::countr_zero(kSlots);
+  return static_cast<std::size_t>((key.low + (key.high ^ key.length) * kMul2) * kMul1 >> (64 - kSlotBits));
 }
 
 [[gnu::always_inline]] inline int ColumnInference::Recent::find(const Key& key, std::size_t slot) const {
