@@ -210,6 +210,25 @@ struct Stratum {
 
 // ---- one thread's view of the pass ----------------------------------------------------------------
 
+// String equality without a call to memcmp: field names are short, and a JSON record compares
+// every one of its names this way.
+inline bool same_bytes(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  std::size_t n = a.size();
+  for (; n >= 8; n -= 8, p += 8, q += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, p, 8);
+    std::memcpy(&y, q, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; --n, ++p, ++q) {
+    if (*p != *q) return false;
+  }
+  return true;
+}
+
 struct Column {
   std::string name;
   std::uint64_t first_offset = 0;
@@ -326,7 +345,7 @@ class ChunkSink : public RecordSink {
   // Records mostly name the same fields in the same order, so the i-th field is usually in the
   // column the i-th field of the previous record was: one compare instead of a hash lookup.
   Column& column_at(std::size_t i, std::string_view name, std::uint64_t offset) {
-    if (i < recent_.size() && columns_[recent_[i]].name == name) return columns_[recent_[i]];
+    if (i < recent_.size() && same_bytes(columns_[recent_[i]].name, name)) return columns_[recent_[i]];
     if (i >= recent_.size()) recent_.resize(i + 1);
     recent_[i] = column_for(name, offset);
     return columns_[recent_[i]];
