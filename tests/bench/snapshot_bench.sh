@@ -29,8 +29,9 @@ for _ in $(seq 100); do [ -S "$run/s/gdpd.sock" ] && break; sleep 0.05; done
 gdp=("$build/client/gdp" --socket "$run/s/gdpd.sock")
 
 kb() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$pid/status"; }
-printf '%-26s %10s %14s %12s\n' "input" "gdp (s)" "gdpd +RSS (MB)" "rows"
+printf '%-26s %10s %10s %14s %12s\n' "input" "gdp (s)" "target (s)" "gdpd +RSS (MB)" "rows"
 for kind in mixed quoted ndjson; do
+  target=1.0; [ "$kind" = mixed ] && target=0.6
   ext=csv; [ "$kind" = ndjson ] && ext=ndjson
   f=$dir/$kind-$mb.$ext
   cat "$f" >/dev/null
@@ -40,13 +41,14 @@ for kind in mixed quoted ndjson; do
     echo 5 >"/proc/$pid/clear_refs"  # reset the peak-RSS counter (VmHWM) to the current RSS
     base=$(kb VmRSS)
     start=$(date +%s.%N)
-    rows=$("${gdp[@]}" --json snapshot "$f" --seed 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["total_rows"])')
+    "${gdp[@]}" --json snapshot "$f" --seed 1 >"$run/out.json"
     t=$(echo "$(date +%s.%N) - $start" | bc)
+    rows=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total_rows"])' "$run/out.json")
     peak=$(kb VmHWM)
     best=$(echo "if ($t < $best) $t else $best" | bc)
     grow=$(( (peak - base) / 1024 ))
   done
-  printf '%-26s %10.3f %14s %12s\n' "$(basename "$f")" "$best" "$grow" "$rows"
+  printf '%-26s %10.3f %10s %14s %12s\n' "$(basename "$f")" "$best" "$target" "$grow" "$rows"
 done
 echo
 echo "anchors on $(basename "$dir/mixed-$mb.csv") (tool, wall s, peak RSS KB):"
