@@ -953,27 +953,34 @@ std::uint64_t ColumnInference::Distinct::estimate() const {
 
 // One value at a time (JSON, plain text, rows of varying width). The cache of recent values is
 // tried as add_text() tries it, in rounds of kRound lookups, and left alone for a while after a
-// round that mostly missed.
+// round that mostly missed. Only a hit stays in this function; the rest is out of line, so that
+// the hit path needs no registers saved.
 void ColumnInference::add(std::string_view value, ValueKind kind) {
   ++count_;
   if (value.size() - 1 >= Recent::kMaxLength || recent_.value_skip > 0) {
-    recent_.value_skip -= recent_.value_skip > 0;
-    add_value(value, kind);
+    add_uncached(value, kind);
     return;
   }
   const Recent::Key key = Recent::key(value, kind);
   const std::size_t slot = recent_.slot(key);
   const int seen = recent_.find(key, slot);
-  if (seen != 0) {
-    null_count_ += seen == 2;
+  if (seen == 0) {
+    add_missed(value, kind, key, slot);
   } else {
-    const std::uint64_t nulls = null_count_;
-    add_value(value, kind);
-    recent_.remember(key, slot, null_count_ != nulls);
+    null_count_ += seen == 2;
+    ++recent_.round_hits;
   }
+  end_lookup();
+}
+
+[[gnu::noinline]] void ColumnInference::add_uncached(std::string_view value, ValueKind kind) {
+  recent_.value_skip -= recent_.value_skip > 0;
+  add_value(value, kind);
+}
+
+void ColumnInference::end_lookup() {
   constexpr std::uint32_t kRound = 64;
   constexpr std::uint32_t kSkipValues = 4096;
-  recent_.round_hits += seen != 0;
   if (++recent_.round_lookups == kRound) {
     if (recent_.round_hits * 4 < kRound) recent_.value_skip = kSkipValues;
     recent_.round_lookups = recent_.round_hits = 0;
@@ -1192,12 +1199,16 @@ std::size_t ColumnInference::add_iso_dates(std::span<const std::string_view> val
   return i;
 }
 
-// Kept out of add_recent()'s loop, so that the loop's few registers are not spilled around the
-// whole of the classification that a hit does not need.
-[[gnu::noinline]] void ColumnInference::add_missed(std::string_view value, const Recent::Key& key,
-                                                   std::size_t slot) {
+// Kept out of the lookup loops, so that their few registers are not spilled around the whole of
+// the classification that a hit does not need.
+[[gnu::noinline]] void ColumnInference::add_missed(std::string_view value, ValueKind kind,
+                                                   const Recent::Key& key, std::size_t slot) {
   const std::uint64_t nulls = null_count_;
-  add_text_value(value);
+  if (kind == ValueKind::text) {
+    add_text_value(value);
+  } else {
+    add_value(value, kind);
+  }
   recent_.remember(key, slot, null_count_ != nulls);
 }
 
@@ -1222,7 +1233,7 @@ std::size_t ColumnInference::add_recent(std::span<const std::string_view> values
       ++hits;
       continue;
     }
-    add_missed(v, key, slot);
+    add_missed(v, ValueKind::text, key, slot);
   }
   null_count_ += null_hits;
   // A column of mostly distinct values (ids, amounts, timestamps) gains nothing from the lookups.
