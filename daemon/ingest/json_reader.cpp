@@ -9,6 +9,9 @@
 #include <optional>
 #include <span>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gdp::ingest {
 namespace {
@@ -193,9 +196,34 @@ class RecordBuilder {
     field_count_ = 0;
     name_hashes_ = 0;
     repeated_ = false;
+    known_names_ = false;
     text_depth_ = 0;
     key_ = {};
   }
+
+  // Starts a record whose names come from a template (RecordTemplate below) instead of keys: the
+  // caller names each value with name() before the tokenizer reads it. The template's names are
+  // distinct and at most `fields` values follow, so add() neither checks for repeats nor grows.
+  void begin_known(std::size_t fields) {
+    begin();
+    known_names_ = true;
+    if (fields_.size() < fields) fields_.resize(fields);
+    marks_.push_back(0);  // inside the record's object: values are named by key_, not "value"
+  }
+  void name(std::string_view name) { key_ = name; }
+
+  std::size_t field_count() const { return field_count_; }
+
+  // Where each field's value lies in the input, and how many containers deep, for learning a
+  // template from the record just finished. Valid only for a record without repeated names,
+  // whose fields are then in the order of their values.
+  struct Place {
+    const char* begin;
+    const char* end;
+    std::size_t depth;
+  };
+  bool has_places() const { return !repeated_ && !known_names_; }
+  std::span<const Place> places() const { return {places_.data(), field_count_}; }
 
   // The record's fields, valid until the next begin().
   std::span<const Field> finish() {
@@ -255,11 +283,11 @@ class RecordBuilder {
       text_token(raw, escaped, text);
       after_ = After::value;
     } else if (!escaped) [[likely]] {
-      add(current_name(), text, ValueKind::string);
+      add(current_name(), text, ValueKind::string, raw);
     } else {
       arena_.open();
       arena_.append(text);
-      add(current_name(), arena_.piece(), ValueKind::string);
+      add(current_name(), arena_.piece(), ValueKind::string, raw);
     }
   }
 
@@ -269,7 +297,7 @@ class RecordBuilder {
       text_token(raw, false, {});
       after_ = After::value;
     } else {
-      add(current_name(), kind == ValueKind::null ? std::string_view() : raw, kind);
+      add(current_name(), kind == ValueKind::null ? std::string_view() : raw, kind, raw);
     }
   }
 
@@ -282,13 +310,23 @@ class RecordBuilder {
   // is set already is compared with the names before it; only a real repeat sends the record
   // through drop_duplicates(). The bit mixes the length and the first and last bytes, so the
   // names of one record seldom share one (and a file's records mostly share their names).
-  [[gnu::always_inline]] void add(std::string_view name, std::string_view value, ValueKind kind) {
-    if (field_count_ == fields_.size()) [[unlikely]]
+  //
+  // `raw` is the value's bytes in the input, kept for learning a template.
+  [[gnu::always_inline]] void add(std::string_view name, std::string_view value, ValueKind kind,
+                                  std::string_view raw) {
+    if (known_names_) [[likely]] {
+      fields_[field_count_++] = Field{name, value, kind};
+      return;
+    }
+    if (field_count_ == fields_.size()) [[unlikely]] {
       fields_.resize(2 * field_count_ + 16);
+      places_.resize(fields_.size());
+    }
     const std::uint64_t bit = name.empty() ? 1 : std::uint64_t{1} << (name_hash(name) & 63);
     if ((name_hashes_ & bit) != 0) [[unlikely]]
       check_repeat(name);
     name_hashes_ |= bit;
+    places_[field_count_] = Place{raw.data(), raw.data() + raw.size(), marks_.size()};
     fields_[field_count_++] = Field{name, value, kind};
   }
 
@@ -329,7 +367,7 @@ class RecordBuilder {
       arena_.append({run_, static_cast<std::size_t>(at + 1 - run_)});
       text = arena_.piece();
     }
-    add(text_name_, text, ValueKind::array);
+    add(text_name_, text, ValueKind::array, {text_start_, static_cast<std::size_t>(at + 1 - text_start_)});
   }
 
   // Compactly, a token follows the one before directly after `[`, `{` and before a closing bracket,
@@ -398,11 +436,13 @@ class RecordBuilder {
   std::string path_;                // dotted prefix of the innermost open nested object, with its '.'
   std::vector<std::size_t> marks_;  // path_ length to restore at each open object's end
   std::vector<Field> fields_;       // the first field_count_ are this record's; the rest is capacity
+  std::vector<Place> places_;       // with fields_, unless known_names_
   std::size_t field_count_ = 0;
   std::vector<std::size_t> order_;
   std::vector<unsigned char> keep_;
   std::uint64_t name_hashes_ = 0;
   bool repeated_ = false;             // some name occurs twice
+  bool known_names_ = false;          // begin_known(): the names come from a template
   std::string_view key_;              // full dotted name of the member whose value comes next
   std::string_view text_name_;        // name of the array being written as text
   std::size_t text_depth_ = 0;        // open containers since the outermost array; > 0 means "writing text"
@@ -440,6 +480,112 @@ std::string describe(JsonError e, std::uint64_t line, std::uint64_t column) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Record templates.
+//
+// The records of a JSON Lines file nearly always have the same keys in the same order, written the
+// same way, so everything between one record's values (braces, keys, colons, commas, whitespace) is
+// usually byte for byte what it was in the record before. A template holds those bytes, the
+// literals, and the flattened name of each value between them, learned from a record the tokenizer
+// read in full. Reading the next record against it compares each literal as bytes and has the
+// tokenizer read only the values, which skips scanning the keys, building dotted names and checking
+// names for repeats.
+//
+// That gives exactly the fields a full read gives: each literal was accepted by the full parse in
+// the grammar state that the same literals before it lead to; a value's extent does not depend on
+// what follows it; and a record that differs anywhere (other keys or spacing, an object where the
+// template has another value, an invalid value) fails the match and is read in full, which also
+// reports any error with its exact position.
+class RecordTemplate {
+ public:
+  bool empty() const { return slots_.empty(); }
+
+  // Learns from the record in [begin, end), a top-level object that `builder` has just read in
+  // full, without repeated names (builder.has_places()).
+  void learn(const char* begin, const char* end, const RecordBuilder& builder,
+             std::span<const Field> fields) {
+    literals_.clear();
+    names_.clear();
+    slots_.clear();
+    const auto places = builder.places();
+    const char* at = begin;
+    for (std::size_t i = 0; i < places.size(); ++i) {
+      add_slot(at, places[i].begin, places[i].depth);
+      names_ += fields[i].name;
+      at = places[i].end;
+    }
+    add_slot(at, end, 0);
+    // The names are viewed only now that their buffer has stopped growing.
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < places.size(); ++i) {
+      slots_[i].name = {names_.data() + offset, fields[i].name.size()};
+      offset += fields[i].name.size();
+    }
+  }
+
+  // Reads the record in [p, end) against the template into tokenizer.handler(). False if the
+  // record does not match; the builder then holds a partial record, to be begun again. Bytes up
+  // to `limit` may be read.
+  bool read(const char* p, const char* end, const char* limit, RecordTokenizer& tokenizer) const {
+    RecordBuilder& builder = tokenizer.handler();
+    builder.begin_known(slots_.size() - 1);
+    const char* const literals = literals_.data();
+    for (std::size_t i = 0;; ++i) {
+      const Slot& slot = slots_[i];
+      if (static_cast<std::size_t>(end - p) < slot.size ||
+          !same_bytes(p, literals + slot.literal, slot.size, limit))
+        return false;
+      p += slot.size;
+      if (i + 1 == slots_.size()) return p == end;
+      // An object would add fields of its own, where the template has one.
+      if (p == end || *p == '{') return false;
+      builder.name(slot.name);
+      if ((p = tokenizer.value_at(p, end, slot.depth)) == nullptr) return false;
+    }
+  }
+
+ private:
+  // The bytes before a value: literals_[literal, + size), followed by kPad bytes of padding.
+  struct Slot {
+    std::size_t literal;
+    std::size_t size;
+    std::size_t depth;  // containers around the value, as the tokenizer counts them
+    std::string_view name;
+  };
+  static constexpr std::size_t kPad = 16;
+
+  void add_slot(const char* from, const char* to, std::size_t depth) {
+    const auto size = static_cast<std::size_t>(to - from);
+    slots_.push_back({literals_.size(), size, depth, {}});
+    literals_.append(from, size);
+    literals_.append(kPad, '\0');
+  }
+
+  // Whether [p, p + n) holds the n bytes at `literal`, which has kPad readable bytes after it.
+  // Literals are mostly `,"key":`, under 16 bytes, where one compare beats a call to memcmp.
+  static bool same_bytes(const char* p, const char* literal, std::size_t n, const char* limit) {
+#if defined(__SSE2__)
+    const auto differ = [](const char* a, const char* b) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));  // NOLINT
+      const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));  // NOLINT
+      return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) ^ 0xFFFFu;
+    };
+    for (; n >= 16; p += 16, literal += 16, n -= 16) {
+      if (differ(p, literal) != 0) return false;
+    }
+    if (n == 0) return true;
+    if (limit - p >= 16) return (differ(p, literal) & ((1u << n) - 1)) == 0;
+#else
+    (void)limit;
+#endif
+    return std::memcmp(p, literal, n) == 0;
+  }
+
+  std::string literals_;
+  std::string names_;
+  std::vector<Slot> slots_;  // one per value, then one for the literal after the last value
+};
+
+// ---------------------------------------------------------------------------------------------
 // JSON Lines.
 
 class LineScanner {
@@ -466,6 +612,20 @@ class LineScanner {
  private:
   void scan_line(std::size_t line_start, std::size_t value, std::size_t line_end, std::uint64_t line) {
     const char* const base = data_.data();
+    const bool try_template = skip_ == 0 && !template_.empty();
+    if (skip_ > 0) --skip_;
+    if (try_template) {
+      if (template_.read(base + value, base + line_end, base + data_.size(), tokenizer_)) {
+        penalty_ = 0;
+        const RecordView record{tokenizer_.handler().finish(), value, line};
+        sink_.record(record);
+        return;
+      }
+      // Files whose records take turns between shapes would pay for a failed match and a
+      // relearning on every record; trying less often after each miss in a row bounds that.
+      penalty_ = std::min<std::size_t>(std::max<std::size_t>(1, 2 * penalty_), kMaxPenalty);
+      skip_ = penalty_ - 1;
+    }
     tokenizer_.handler().begin();
     const char* const stop = tokenizer_.parse(base + value, base + line_end, 0);
     if (stop == nullptr) {
@@ -482,11 +642,19 @@ class LineScanner {
     }
     const RecordView record{tokenizer_.handler().finish(), value, line};
     sink_.record(record);
+    // Learned from the record before the next try only.
+    if (skip_ == 0 && base[value] == '{' && tokenizer_.handler().has_places())
+      template_.learn(base + value, base + line_end, tokenizer_.handler(), record.fields);
   }
+
+  static constexpr std::size_t kMaxPenalty = 64;
 
   std::string_view data_;
   RecordSink& sink_;
   RecordTokenizer tokenizer_;
+  RecordTemplate template_;
+  std::size_t penalty_ = 0;  // records read in full before the next try, doubled by each miss in a row
+  std::size_t skip_ = 0;     // records still to read in full before the next try
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -133,6 +133,16 @@ class Tokenizer {
     return p == nullptr ? nullptr : skip_space(p);
   }
 
+  // Parses exactly one value that starts at p, `depth` containers deep, with no whitespace before
+  // or after it, inside [p, end). Returns the byte after the value, or nullptr on an error. For a
+  // caller that has checked the grammar around the value itself (json_reader.cpp's record
+  // templates), so that it pays for the value alone.
+  [[gnu::always_inline]] const char* value_at(const char* p, const char* end, std::size_t depth) {
+    end_ = end;
+    if (p == end_) return fail(JsonError::incomplete, p);
+    return value(p, depth);
+  }
+
   JsonError error() const { return error_; }
   const char* error_at() const { return error_at_; }
 
