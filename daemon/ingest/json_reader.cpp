@@ -211,6 +211,10 @@ class RecordBuilder {
     marks_.push_back(0);  // inside the record's object: values are named by key_, not "value"
   }
   void name(std::string_view name) { key_ = name; }
+  // A value the caller has read itself.
+  void known(std::string_view name, std::string_view value, ValueKind kind) {
+    fields_[field_count_++] = Field{name, value, kind};
+  }
 
   std::size_t field_count() const { return field_count_; }
 
@@ -503,86 +507,132 @@ class RecordTemplate {
   // full, without repeated names (builder.has_places()).
   void learn(const char* begin, const char* end, const RecordBuilder& builder,
              std::span<const Field> fields) {
-    literals_.clear();
-    names_.clear();
+    bytes_.clear();
+    text_.clear();
     slots_.clear();
     const auto places = builder.places();
     const char* at = begin;
     for (std::size_t i = 0; i < places.size(); ++i) {
-      add_slot(at, places[i].begin, places[i].depth);
-      names_ += fields[i].name;
+      Slot& slot = add_slot(at, places[i].begin);
+      slot.depth = places[i].depth;
+      text_ += fields[i].name;
+      // An array's text is kept with its bytes: arrays of tags or codes often repeat from record
+      // to record, and an array's bytes decide its text.
+      if (fields[i].kind == ValueKind::array) {
+        slot.array = add_bytes(places[i].begin, places[i].end);
+        text_ += fields[i].value;
+      }
       at = places[i].end;
     }
-    add_slot(at, end, 0);
-    // The names are viewed only now that their buffer has stopped growing.
+    add_slot(at, end);
+    values_ = places.size();
+    // The views are made only now that their buffer has stopped growing.
     std::size_t offset = 0;
-    for (std::size_t i = 0; i < places.size(); ++i) {
-      slots_[i].name = {names_.data() + offset, fields[i].name.size()};
-      offset += fields[i].name.size();
+    const auto view = [&](std::size_t size) {
+      offset += size;
+      return std::string_view(text_.data() + offset - size, size);
+    };
+    for (std::size_t i = 0; i < values_; ++i) {
+      slots_[i].name = view(fields[i].name.size());
+      if (fields[i].kind == ValueKind::array) slots_[i].array_text = view(fields[i].value.size());
+    }
+    const char* bytes = bytes_.data();
+    const auto place = [&](Bytes& b) {
+      b.data = bytes;
+      bytes += b.size + kPad;
+    };
+    for (Slot& slot : slots_) {
+      place(slot.literal);
+      if (slot.array.data != nullptr) place(slot.array);
     }
   }
 
   // Reads the record in [p, end) against the template into tokenizer.handler(). False if the
-  // record does not match; the builder then holds a partial record, to be begun again. Bytes up
-  // to `limit` may be read.
+  // record does not match; the builder then holds a partial record, to be begun again. `end` is
+  // the end of the input or a '\n' (which no template holds), and bytes up to `limit` may be read.
   bool read(const char* p, const char* end, const char* limit, RecordTokenizer& tokenizer) const {
-    RecordBuilder& builder = tokenizer.handler();
-    builder.begin_known(slots_.size() - 1);
-    const char* const literals = literals_.data();
-    for (std::size_t i = 0;; ++i) {
-      const Slot& slot = slots_[i];
-      if (static_cast<std::size_t>(end - p) < slot.size ||
-          !same_bytes(p, literals + slot.literal, slot.size, limit))
-        return false;
-      p += slot.size;
-      if (i + 1 == slots_.size()) return p == end;
-      // An object would add fields of its own, where the template has one.
-      if (p == end || *p == '{') return false;
-      builder.name(slot.name);
-      if ((p = tokenizer.value_at(p, end, slot.depth)) == nullptr) return false;
-    }
+    // Nearly always, 32 bytes can be read from anywhere in the record, which spares the compares
+    // a check each.
+    return limit - end >= 32 ? read<true>(p, end, tokenizer) : read<false>(p, end, tokenizer);
   }
 
  private:
-  // The bytes before a value: literals_[literal, + size), followed by kPad bytes of padding.
+  // Bytes to compare, followed by kPad bytes of padding.
+  struct Bytes {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    std::uint32_t mask = 0;  // for size < 32: the low `size` bits
+  };
   struct Slot {
-    std::size_t literal;
-    std::size_t size;
+    Bytes literal;      // the bytes before the value
     std::size_t depth;  // containers around the value, as the tokenizer counts them
     std::string_view name;
+    Bytes array;  // if the value was an array: its bytes
+    std::string_view array_text;
   };
-  static constexpr std::size_t kPad = 16;
+  static constexpr std::size_t kPad = 32;
 
-  void add_slot(const char* from, const char* to, std::size_t depth) {
-    const auto size = static_cast<std::size_t>(to - from);
-    slots_.push_back({literals_.size(), size, depth, {}});
-    literals_.append(from, size);
-    literals_.append(kPad, '\0');
-  }
-
-  // Whether [p, p + n) holds the n bytes at `literal`, which has kPad readable bytes after it.
-  // Literals are mostly `,"key":`, under 16 bytes, where one compare beats a call to memcmp.
-  static bool same_bytes(const char* p, const char* literal, std::size_t n, const char* limit) {
-#if defined(__SSE2__)
-    const auto differ = [](const char* a, const char* b) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));  // NOLINT
-      const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));  // NOLINT
-      return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) ^ 0xFFFFu;
-    };
-    for (; n >= 16; p += 16, literal += 16, n -= 16) {
-      if (differ(p, literal) != 0) return false;
+  template <bool Roomy>
+  bool read(const char* p, const char* end, RecordTokenizer& tokenizer) const {
+    RecordBuilder& builder = tokenizer.handler();
+    builder.begin_known(values_);
+    const Slot* slot = slots_.data();
+    for (const Slot* const last = slot + values_; slot != last; ++slot) {
+      if (!matches<Roomy>(slot->literal, p, end)) return false;
+      p += slot->literal.size;
+      if (slot->array.data != nullptr && matches<Roomy>(slot->array, p, end)) {
+        builder.known(slot->name, slot->array_text, ValueKind::array);
+        p += slot->array.size;
+        continue;
+      }
+      builder.name(slot->name);
+      // An object would add fields of its own, where the template has one.
+      if ((p = tokenizer.value_at<false>(p, end, slot->depth)) == nullptr) return false;
     }
-    if (n == 0) return true;
-    if (limit - p >= 16) return (differ(p, literal) & ((1u << n) - 1)) == 0;
-#else
-    (void)limit;
-#endif
-    return std::memcmp(p, literal, n) == 0;
+    return matches<Roomy>(slot->literal, p, end) && p + slot->literal.size == end;
   }
 
-  std::string literals_;
-  std::string names_;
+  // Whether p holds `bytes`, inside [p, end). Most are `,"key":`, under 32 bytes, where a compare
+  // or two beats a call to memcmp; they may run past `end`, where the input has a '\n' that no
+  // template holds.
+  template <bool Roomy>
+  [[gnu::always_inline]] static bool matches(const Bytes& bytes, const char* p, const char* end) {
+#if defined(__SSE2__)
+    if constexpr (Roomy) {
+      if (bytes.size < 32) [[likely]] {
+        std::uint32_t differ = differ16(p, bytes.data);
+        if (bytes.size > 16) differ |= differ16(p + 16, bytes.data + 16) << 16;
+        return (differ & bytes.mask) == 0;
+      }
+    }
+#endif
+    return static_cast<std::size_t>(end - p) >= bytes.size && std::memcmp(p, bytes.data, bytes.size) == 0;
+  }
+
+#if defined(__SSE2__)
+  static std::uint32_t differ16(const char* a, const char* b) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));  // NOLINT
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));  // NOLINT
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) ^ 0xFFFFu;
+  }
+#endif
+
+  // Appends [from, to) to bytes_; `data` points into the input until learn() is done.
+  Bytes add_bytes(const char* from, const char* to) {
+    const auto size = static_cast<std::size_t>(to - from);
+    const Bytes bytes{from, size, size < 32 ? (std::uint32_t{1} << size) - 1 : 0};
+    bytes_.append(from, size);
+    bytes_.append(kPad, '\0');
+    return bytes;
+  }
+  Slot& add_slot(const char* from, const char* to) {
+    return slots_.emplace_back(Slot{add_bytes(from, to), 0, {}, {}, {}});
+  }
+
+  std::string bytes_;        // literals and arrays, each padded
+  std::string text_;         // names and arrays' text
   std::vector<Slot> slots_;  // one per value, then one for the literal after the last value
+  std::size_t values_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

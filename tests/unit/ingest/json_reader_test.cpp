@@ -1083,3 +1083,36 @@ TEST_CASE("JSON Lines: strings read against a template", "[json][lines][template
     }
   }
 }
+
+TEST_CASE("JSON Lines: arrays that repeat from record to record", "[json][lines][template]") {
+  const std::string text =
+      "{\"t\":[\"a\",\"b\"],\"u\":1}\n"
+      "{\"t\":[\"a\",\"b\"],\"u\":2}\n"
+      "{\"t\":[\"a\",\"c\"],\"u\":3}\n"
+      "{\"t\":[\"a\",\"b\"] ,\"u\":4}\n"
+      "{\"t\":[\"a\" ,\"b\"],\"u\":5}\n"
+      "{\"t\":[\"a\",\"b\"]]}\n"
+      "{\"t\":[],\"u\":6}\n"
+      "{\"t\":\"[]\",\"u\":7}\n"
+      "{\"t\":[\"\\u0061\"],\"u\":8}\n"
+      "{\"t\":[\"\\u0061\"],\"u\":9}\n"
+      "{\"t\":[[{\"x\":1}]],\"u\":10}\n"
+      "{\"t\":[[{\"x\":1}]],\"u\":11}\n";
+  const auto sink = scan_lines(text);
+  REQUIRE(sink.records.size() == 11);
+  REQUIRE(sink.malformed_entries.size() == 1);
+  CHECK(sink.malformed_entries[0].line == 6);
+  const auto t = [&](std::size_t i) { return sink.records[i].fields.at(0); };
+  CHECK(t(1) == field("t", "[\"a\",\"b\"]", ValueKind::array));
+  CHECK(t(2) == field("t", "[\"a\",\"c\"]", ValueKind::array));
+  CHECK(t(3) == field("t", "[\"a\",\"b\"]", ValueKind::array));
+  CHECK(t(4) == field("t", "[\"a\",\"b\"]", ValueKind::array));
+  CHECK(t(5) == field("t", "[]", ValueKind::array));
+  CHECK(t(6) == field("t", "[]", ValueKind::string));
+  CHECK(t(8) == field("t", "[\"a\"]", ValueKind::array));
+  CHECK(t(10) == field("t", "[[{\"x\":1}]]", ValueKind::array));
+  CHECK(sink.records[10].fields.at(1) == field("u", "11", ValueKind::number));
+  require_same_as_alone(text);
+  // Nesting is still counted when an array's bytes repeat.
+  require_same_as_alone("{\"a\":[[1]]}\n{\"a\":[[1]]}\n", 2);
+}
