@@ -662,17 +662,24 @@ class LineScanner {
  private:
   void scan_line(std::size_t line_start, std::size_t value, std::size_t line_end, std::uint64_t line) {
     const char* const base = data_.data();
-    const bool try_template = skip_ == 0 && !template_.empty();
+    const bool try_templates = skip_ == 0 && !templates_[recent_].empty();
     if (skip_ > 0) --skip_;
-    if (try_template) {
-      if (template_.read(base + value, base + line_end, base + data_.size(), tokenizer_)) {
+    if (try_templates) {
+      // The template that matched last first; the other one holds the shape before.
+      const char* const limit = base + data_.size();
+      bool hit = templates_[recent_].read(base + value, base + line_end, limit, tokenizer_);
+      if (!hit && !templates_[1 - recent_].empty()) {
+        hit = templates_[1 - recent_].read(base + value, base + line_end, limit, tokenizer_);
+        if (hit) recent_ = 1 - recent_;
+      }
+      if (hit) {
         penalty_ = 0;
         const RecordView record{tokenizer_.handler().finish(), value, line};
         sink_.record(record);
         return;
       }
-      // Files whose records take turns between shapes would pay for a failed match and a
-      // relearning on every record; trying less often after each miss in a row bounds that.
+      // Files whose records have many shapes would pay for failed matches and a relearning on
+      // every record; trying less often after each miss in a row bounds that.
       penalty_ = std::min<std::size_t>(std::max<std::size_t>(1, 2 * penalty_), kMaxPenalty);
       skip_ = penalty_ - 1;
     }
@@ -692,9 +699,11 @@ class LineScanner {
     }
     const RecordView record{tokenizer_.handler().finish(), value, line};
     sink_.record(record);
-    // Learned from the record before the next try only.
-    if (skip_ == 0 && base[value] == '{' && tokenizer_.handler().has_places())
-      template_.learn(base + value, base + line_end, tokenizer_.handler(), record.fields);
+    // Learned from the record before the next try only, in place of the template used less lately.
+    if (skip_ == 0 && base[value] == '{' && tokenizer_.handler().has_places()) {
+      recent_ = 1 - recent_;
+      templates_[recent_].learn(base + value, base + line_end, tokenizer_.handler(), record.fields);
+    }
   }
 
   static constexpr std::size_t kMaxPenalty = 64;
@@ -702,7 +711,10 @@ class LineScanner {
   std::string_view data_;
   RecordSink& sink_;
   RecordTokenizer tokenizer_;
-  RecordTemplate template_;
+  // Two, so that files whose records take turns between two shapes (or have an odd one now and
+  // then) still read nearly all records against a template.
+  RecordTemplate templates_[2];
+  std::size_t recent_ = 0;   // the template that matched or was learned last
   std::size_t penalty_ = 0;  // records read in full before the next try, doubled by each miss in a row
   std::size_t skip_ = 0;     // records still to read in full before the next try
 };

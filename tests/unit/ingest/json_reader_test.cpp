@@ -1116,3 +1116,34 @@ TEST_CASE("JSON Lines: arrays that repeat from record to record", "[json][lines]
   // Nesting is still counted when an array's bytes repeat.
   require_same_as_alone("{\"a\":[[1]]}\n{\"a\":[[1]]}\n", 2);
 }
+
+TEST_CASE("JSON Lines: records that take turns between shapes", "[json][lines][template]") {
+  std::string text;
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 5) {
+      case 0:
+      case 2:
+        text += "{\"a\":" + n + ",\"b\":{\"c\":\"" + n + "\"}}\n";
+        break;
+      case 1:
+      case 3:
+        text += "{\"a\":" + n + ",\"b.c\":" + n + "}\n";
+        break;
+      default:
+        text += i % 10 == 4 ? "{\"a\":" + n + "}\n" : "{\"a\":" + n + ",\"b\":{\"c\":" + n + "},\"b.c\":0}\n";
+    }
+  }
+  const auto sink = scan_lines(text);
+  REQUIRE(sink.malformed_entries.empty());
+  REQUIRE(sink.records.size() == 40);
+  for (std::size_t i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    std::vector<OwnedField> expected{field("a", n, ValueKind::number)};
+    if (i % 5 == 0 || i % 5 == 2) expected.push_back(field("b.c", n, ValueKind::string));
+    if (i % 5 == 1 || i % 5 == 3) expected.push_back(field("b.c", n, ValueKind::number));
+    if (i % 10 == 9) expected.push_back(field("b.c", "0", ValueKind::number));  // the last of a repeat
+    CHECK(sink.records[i].fields == expected);
+  }
+  require_same_as_alone(text);
+}
