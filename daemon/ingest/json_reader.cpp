@@ -207,7 +207,10 @@ class RecordBuilder {
   void begin_known(std::size_t fields) {
     begin();
     known_names_ = true;
-    if (fields_.size() < fields) fields_.resize(fields);
+    if (fields_.size() < fields) {
+      fields_.resize(fields);
+      places_.resize(fields);
+    }
     marks_.push_back(0);  // inside the record's object: values are named by key_, not "value"
   }
   void name(std::string_view name) { key_ = name; }
@@ -215,8 +218,6 @@ class RecordBuilder {
   void known(std::string_view name, std::string_view value, ValueKind kind) {
     fields_[field_count_++] = Field{name, value, kind};
   }
-
-  std::size_t field_count() const { return field_count_; }
 
   // Where each field's value lies in the input, and how many containers deep, for learning a
   // template from the record just finished. Valid only for a record without repeated names,
@@ -580,6 +581,7 @@ class RecordTemplate {
     for (const Slot* const last = slot + values_; slot != last; ++slot) {
       if (!matches<Roomy>(slot->literal, p, end)) return false;
       p += slot->literal.size;
+      // The same bytes are the same array, as deep as before, with the same text.
       if (slot->array.data != nullptr && matches<Roomy>(slot->array, p, end)) {
         builder.known(slot->name, slot->array_text, ValueKind::array);
         p += slot->array.size;

@@ -136,8 +136,8 @@ class Tokenizer {
   // Parses exactly one value that starts at p, `depth` containers deep, with no whitespace before
   // or after it, inside [p, end). Returns the byte after the value, or nullptr on an error. For a
   // caller that has checked the grammar around the value itself (json_reader.cpp's record
-  // templates), so that it pays for the value alone.
-  // Without AllowObject, an object there is a syntax error.
+  // templates), so that it pays for the value alone. Without AllowObject, an object there is a
+  // syntax error (the caller expects one field from the value).
   template <bool AllowObject = true>
   [[gnu::always_inline]] const char* value_at(const char* p, const char* end, std::size_t depth) {
     end_ = end;
