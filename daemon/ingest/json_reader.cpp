@@ -215,9 +215,7 @@ class RecordBuilder {
   }
   void name(std::string_view name) { key_ = name; }
   // A value the caller has read itself.
-  void known(std::string_view name, std::string_view value, ValueKind kind) {
-    fields_[field_count_++] = Field{name, value, kind};
-  }
+  void known(std::string_view name, std::string_view value, ValueKind kind) { put(name, value, kind); }
 
   // Where each field's value lies in the input, and how many containers deep, for learning a
   // template from the record just finished. Valid only for a record without repeated names,
@@ -320,7 +318,7 @@ class RecordBuilder {
   [[gnu::always_inline]] void add(std::string_view name, std::string_view value, ValueKind kind,
                                   std::string_view raw) {
     if (known_names_) [[likely]] {
-      fields_[field_count_++] = Field{name, value, kind};
+      put(name, value, kind);
       return;
     }
     if (field_count_ == fields_.size()) [[unlikely]] {
@@ -332,7 +330,16 @@ class RecordBuilder {
       check_repeat(name);
     name_hashes_ |= bit;
     places_[field_count_] = Place{raw.data(), raw.data() + raw.size(), marks_.size()};
-    fields_[field_count_++] = Field{name, value, kind};
+    put(name, value, kind);
+  }
+
+  // Member by member: GCC builds `Field{...}` on the stack with 8-byte stores and copies it with
+  // 16-byte loads, which cannot take their data from those stores and wait for them to retire.
+  [[gnu::always_inline]] void put(std::string_view name, std::string_view value, ValueKind kind) {
+    Field& f = fields_[field_count_++];
+    f.name = name;
+    f.value = value;
+    f.kind = kind;
   }
 
   static std::size_t name_hash(std::string_view name) {
