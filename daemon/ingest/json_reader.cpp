@@ -9,6 +9,9 @@
 #include <optional>
 #include <span>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace gdp::ingest {
 namespace {
@@ -193,9 +196,37 @@ class RecordBuilder {
     field_count_ = 0;
     name_hashes_ = 0;
     repeated_ = false;
+    known_names_ = false;
     text_depth_ = 0;
     key_ = {};
   }
+
+  // Starts a record whose names come from a template (RecordTemplate below) instead of keys: the
+  // caller names each value with name() before the tokenizer reads it. The template's names are
+  // distinct and at most `fields` values follow, so add() neither checks for repeats nor grows.
+  void begin_known(std::size_t fields) {
+    begin();
+    known_names_ = true;
+    if (fields_.size() < fields) {
+      fields_.resize(fields);
+      places_.resize(fields);
+    }
+    marks_.push_back(0);  // inside the record's object: values are named by key_, not "value"
+  }
+  void name(std::string_view name) { key_ = name; }
+  // A value the caller has read itself.
+  void known(std::string_view name, std::string_view value, ValueKind kind) { put(name, value, kind); }
+
+  // Where each field's value lies in the input, and how many containers deep, for learning a
+  // template from the record just finished. Valid only for a record without repeated names,
+  // whose fields are then in the order of their values.
+  struct Place {
+    const char* begin;
+    const char* end;
+    std::size_t depth;
+  };
+  bool has_places() const { return !repeated_ && !known_names_; }
+  std::span<const Place> places() const { return {places_.data(), field_count_}; }
 
   // The record's fields, valid until the next begin().
   std::span<const Field> finish() {
@@ -255,11 +286,11 @@ class RecordBuilder {
       text_token(raw, escaped, text);
       after_ = After::value;
     } else if (!escaped) [[likely]] {
-      add(current_name(), text, ValueKind::string);
+      add(current_name(), text, ValueKind::string, raw);
     } else {
       arena_.open();
       arena_.append(text);
-      add(current_name(), arena_.piece(), ValueKind::string);
+      add(current_name(), arena_.piece(), ValueKind::string, raw);
     }
   }
 
@@ -269,7 +300,7 @@ class RecordBuilder {
       text_token(raw, false, {});
       after_ = After::value;
     } else {
-      add(current_name(), kind == ValueKind::null ? std::string_view() : raw, kind);
+      add(current_name(), kind == ValueKind::null ? std::string_view() : raw, kind, raw);
     }
   }
 
@@ -282,14 +313,33 @@ class RecordBuilder {
   // is set already is compared with the names before it; only a real repeat sends the record
   // through drop_duplicates(). The bit mixes the length and the first and last bytes, so the
   // names of one record seldom share one (and a file's records mostly share their names).
-  [[gnu::always_inline]] void add(std::string_view name, std::string_view value, ValueKind kind) {
-    if (field_count_ == fields_.size()) [[unlikely]]
+  //
+  // `raw` is the value's bytes in the input, kept for learning a template.
+  [[gnu::always_inline]] void add(std::string_view name, std::string_view value, ValueKind kind,
+                                  std::string_view raw) {
+    if (known_names_) [[likely]] {
+      put(name, value, kind);
+      return;
+    }
+    if (field_count_ == fields_.size()) [[unlikely]] {
       fields_.resize(2 * field_count_ + 16);
+      places_.resize(fields_.size());
+    }
     const std::uint64_t bit = name.empty() ? 1 : std::uint64_t{1} << (name_hash(name) & 63);
     if ((name_hashes_ & bit) != 0) [[unlikely]]
       check_repeat(name);
     name_hashes_ |= bit;
-    fields_[field_count_++] = Field{name, value, kind};
+    places_[field_count_] = Place{raw.data(), raw.data() + raw.size(), marks_.size()};
+    put(name, value, kind);
+  }
+
+  // Member by member: GCC builds `Field{...}` on the stack with 8-byte stores and copies it with
+  // 16-byte loads, which cannot take their data from those stores and wait for them to retire.
+  [[gnu::always_inline]] void put(std::string_view name, std::string_view value, ValueKind kind) {
+    Field& f = fields_[field_count_++];
+    f.name = name;
+    f.value = value;
+    f.kind = kind;
   }
 
   static std::size_t name_hash(std::string_view name) {
@@ -329,7 +379,7 @@ class RecordBuilder {
       arena_.append({run_, static_cast<std::size_t>(at + 1 - run_)});
       text = arena_.piece();
     }
-    add(text_name_, text, ValueKind::array);
+    add(text_name_, text, ValueKind::array, {text_start_, static_cast<std::size_t>(at + 1 - text_start_)});
   }
 
   // Compactly, a token follows the one before directly after `[`, `{` and before a closing bracket,
@@ -398,11 +448,13 @@ class RecordBuilder {
   std::string path_;                // dotted prefix of the innermost open nested object, with its '.'
   std::vector<std::size_t> marks_;  // path_ length to restore at each open object's end
   std::vector<Field> fields_;       // the first field_count_ are this record's; the rest is capacity
+  std::vector<Place> places_;       // with fields_, unless known_names_
   std::size_t field_count_ = 0;
   std::vector<std::size_t> order_;
   std::vector<unsigned char> keep_;
   std::uint64_t name_hashes_ = 0;
   bool repeated_ = false;             // some name occurs twice
+  bool known_names_ = false;          // begin_known(): the names come from a template
   std::string_view key_;              // full dotted name of the member whose value comes next
   std::string_view text_name_;        // name of the array being written as text
   std::size_t text_depth_ = 0;        // open containers since the outermost array; > 0 means "writing text"
@@ -440,6 +492,159 @@ std::string describe(JsonError e, std::uint64_t line, std::uint64_t column) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Record templates.
+//
+// The records of a JSON Lines file nearly always have the same keys in the same order, written the
+// same way, so everything between one record's values (braces, keys, colons, commas, whitespace) is
+// usually byte for byte what it was in the record before. A template holds those bytes, the
+// literals, and the flattened name of each value between them, learned from a record the tokenizer
+// read in full. Reading the next record against it compares each literal as bytes and has the
+// tokenizer read only the values, which skips scanning the keys, building dotted names and checking
+// names for repeats.
+//
+// That gives exactly the fields a full read gives: each literal was accepted by the full parse in
+// the grammar state that the same literals before it lead to; a value's extent does not depend on
+// what follows it; and a record that differs anywhere (other keys or spacing, an object where the
+// template has another value, an invalid value) fails the match and is read in full, which also
+// reports any error with its exact position.
+class RecordTemplate {
+ public:
+  bool empty() const { return slots_.empty(); }
+
+  // Learns from the record in [begin, end), a top-level object that `builder` has just read in
+  // full, without repeated names (builder.has_places()).
+  void learn(const char* begin, const char* end, const RecordBuilder& builder,
+             std::span<const Field> fields) {
+    bytes_.clear();
+    text_.clear();
+    slots_.clear();
+    const auto places = builder.places();
+    const char* at = begin;
+    for (std::size_t i = 0; i < places.size(); ++i) {
+      Slot& slot = add_slot(at, places[i].begin);
+      slot.depth = places[i].depth;
+      text_ += fields[i].name;
+      // An array's text is kept with its bytes: arrays of tags or codes often repeat from record
+      // to record, and an array's bytes decide its text.
+      if (fields[i].kind == ValueKind::array) {
+        slot.array = add_bytes(places[i].begin, places[i].end);
+        text_ += fields[i].value;
+      }
+      at = places[i].end;
+    }
+    add_slot(at, end);
+    values_ = places.size();
+    // The views are made only now that their buffer has stopped growing.
+    std::size_t offset = 0;
+    const auto view = [&](std::size_t size) {
+      offset += size;
+      return std::string_view(text_.data() + offset - size, size);
+    };
+    for (std::size_t i = 0; i < values_; ++i) {
+      slots_[i].name = view(fields[i].name.size());
+      if (fields[i].kind == ValueKind::array) slots_[i].array_text = view(fields[i].value.size());
+    }
+    const char* bytes = bytes_.data();
+    const auto place = [&](Bytes& b) {
+      b.data = bytes;
+      bytes += b.size + kPad;
+    };
+    for (Slot& slot : slots_) {
+      place(slot.literal);
+      if (slot.array.data != nullptr) place(slot.array);
+    }
+  }
+
+  // Reads the record in [p, end) against the template into tokenizer.handler(). False if the
+  // record does not match; the builder then holds a partial record, to be begun again. `end` is
+  // the end of the input or a '\n' (which no template holds), and bytes up to `limit` may be read.
+  bool read(const char* p, const char* end, const char* limit, RecordTokenizer& tokenizer) const {
+    // Nearly always, 32 bytes can be read from anywhere in the record, which spares the compares
+    // a check each.
+    return limit - end >= 32 ? read<true>(p, end, tokenizer) : read<false>(p, end, tokenizer);
+  }
+
+ private:
+  // Bytes to compare, followed by kPad bytes of padding.
+  struct Bytes {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    std::uint32_t mask = 0;  // for size < 32: the low `size` bits
+  };
+  struct Slot {
+    Bytes literal;      // the bytes before the value
+    std::size_t depth;  // containers around the value, as the tokenizer counts them
+    std::string_view name;
+    Bytes array;  // if the value was an array: its bytes
+    std::string_view array_text;
+  };
+  static constexpr std::size_t kPad = 32;
+
+  template <bool Roomy>
+  bool read(const char* p, const char* end, RecordTokenizer& tokenizer) const {
+    RecordBuilder& builder = tokenizer.handler();
+    builder.begin_known(values_);
+    const Slot* slot = slots_.data();
+    for (const Slot* const last = slot + values_; slot != last; ++slot) {
+      if (!matches<Roomy>(slot->literal, p, end)) return false;
+      p += slot->literal.size;
+      // The same bytes are the same array, as deep as before, with the same text.
+      if (slot->array.data != nullptr && matches<Roomy>(slot->array, p, end)) {
+        builder.known(slot->name, slot->array_text, ValueKind::array);
+        p += slot->array.size;
+        continue;
+      }
+      builder.name(slot->name);
+      // An object would add fields of its own, where the template has one.
+      if ((p = tokenizer.value_at<false>(p, end, slot->depth)) == nullptr) return false;
+    }
+    return matches<Roomy>(slot->literal, p, end) && p + slot->literal.size == end;
+  }
+
+  // Whether p holds `bytes`, inside [p, end). Most are `,"key":`, under 32 bytes, where a compare
+  // or two beats a call to memcmp; they may run past `end`, where the input has a '\n' that no
+  // template holds.
+  template <bool Roomy>
+  [[gnu::always_inline]] static bool matches(const Bytes& bytes, const char* p, const char* end) {
+#if defined(__SSE2__)
+    if constexpr (Roomy) {
+      if (bytes.size < 32) [[likely]] {
+        std::uint32_t differ = differ16(p, bytes.data);
+        if (bytes.size > 16) differ |= differ16(p + 16, bytes.data + 16) << 16;
+        return (differ & bytes.mask) == 0;
+      }
+    }
+#endif
+    return static_cast<std::size_t>(end - p) >= bytes.size && std::memcmp(p, bytes.data, bytes.size) == 0;
+  }
+
+#if defined(__SSE2__)
+  static std::uint32_t differ16(const char* a, const char* b) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));  // NOLINT
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));  // NOLINT
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y))) ^ 0xFFFFu;
+  }
+#endif
+
+  // Appends [from, to) to bytes_; `data` points into the input until learn() is done.
+  Bytes add_bytes(const char* from, const char* to) {
+    const auto size = static_cast<std::size_t>(to - from);
+    const Bytes bytes{from, size, size < 32 ? (std::uint32_t{1} << size) - 1 : 0};
+    bytes_.append(from, size);
+    bytes_.append(kPad, '\0');
+    return bytes;
+  }
+  Slot& add_slot(const char* from, const char* to) {
+    return slots_.emplace_back(Slot{add_bytes(from, to), 0, {}, {}, {}});
+  }
+
+  std::string bytes_;        // literals and arrays, each padded
+  std::string text_;         // names and arrays' text
+  std::vector<Slot> slots_;  // one per value, then one for the literal after the last value
+  std::size_t values_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
 // JSON Lines.
 
 class LineScanner {
@@ -466,6 +671,27 @@ class LineScanner {
  private:
   void scan_line(std::size_t line_start, std::size_t value, std::size_t line_end, std::uint64_t line) {
     const char* const base = data_.data();
+    const bool try_templates = skip_ == 0 && !templates_[recent_].empty();
+    if (skip_ > 0) --skip_;
+    if (try_templates) {
+      // The template that matched last first; the other one holds the shape before.
+      const char* const limit = base + data_.size();
+      bool hit = templates_[recent_].read(base + value, base + line_end, limit, tokenizer_);
+      if (!hit && !templates_[1 - recent_].empty()) {
+        hit = templates_[1 - recent_].read(base + value, base + line_end, limit, tokenizer_);
+        if (hit) recent_ = 1 - recent_;
+      }
+      if (hit) {
+        penalty_ = 0;
+        const RecordView record{tokenizer_.handler().finish(), value, line};
+        sink_.record(record);
+        return;
+      }
+      // Files whose records have many shapes would pay for failed matches and a relearning on
+      // every record; trying less often after each miss in a row bounds that.
+      penalty_ = std::min<std::size_t>(std::max<std::size_t>(1, 2 * penalty_), kMaxPenalty);
+      skip_ = penalty_ - 1;
+    }
     tokenizer_.handler().begin();
     const char* const stop = tokenizer_.parse(base + value, base + line_end, 0);
     if (stop == nullptr) {
@@ -482,11 +708,24 @@ class LineScanner {
     }
     const RecordView record{tokenizer_.handler().finish(), value, line};
     sink_.record(record);
+    // Learned from the record before the next try only, in place of the template used less lately.
+    if (skip_ == 0 && base[value] == '{' && tokenizer_.handler().has_places()) {
+      recent_ = 1 - recent_;
+      templates_[recent_].learn(base + value, base + line_end, tokenizer_.handler(), record.fields);
+    }
   }
+
+  static constexpr std::size_t kMaxPenalty = 64;
 
   std::string_view data_;
   RecordSink& sink_;
   RecordTokenizer tokenizer_;
+  // Two, so that files whose records take turns between two shapes (or have an odd one now and
+  // then) still read nearly all records against a template.
+  RecordTemplate templates_[2];
+  std::size_t recent_ = 0;   // the template that matched or was learned last
+  std::size_t penalty_ = 0;  // records read in full before the next try, doubled by each miss in a row
+  std::size_t skip_ = 0;     // records still to read in full before the next try
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -133,6 +133,18 @@ class Tokenizer {
     return p == nullptr ? nullptr : skip_space(p);
   }
 
+  // Parses exactly one value that starts at p, `depth` containers deep, with no whitespace before
+  // or after it, inside [p, end). Returns the byte after the value, or nullptr on an error. For a
+  // caller that has checked the grammar around the value itself (json_reader.cpp's record
+  // templates), so that it pays for the value alone. Without AllowObject, an object there is a
+  // syntax error (the caller expects one field from the value).
+  template <bool AllowObject = true>
+  [[gnu::always_inline]] const char* value_at(const char* p, const char* end, std::size_t depth) {
+    end_ = end;
+    if (p == end_) return fail(JsonError::incomplete, p);
+    return value<AllowObject>(p, depth);
+  }
+
   JsonError error() const { return error_; }
   const char* error_at() const { return error_at_; }
 
@@ -162,11 +174,16 @@ class Tokenizer {
   // p is at the first byte of a value (not whitespace, not the end). Inlined into the loops of
   // object() and array(), which are the only calls left per container: a call per scalar, with
   // its register saves, would cost as much as reading the scalar.
+  template <bool AllowObject = true>
   [[gnu::always_inline]] const char* value(const char* p, std::size_t depth) {
+    // Strings and numbers are most values; a compare or two finds them sooner than the jump table.
+    if (*p == '"') return string<false>(p);
+    if (is_digit(*p)) return number(p);
     switch (*p) {
       case '"':
         return string<false>(p);
       case '{':
+        if constexpr (!AllowObject) return fail(JsonError::syntax, p);
         return object(p, depth);
       case '[':
         return array(p, depth);
@@ -257,6 +274,28 @@ class Tokenizer {
 
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+  // The first byte at or after p that is not a digit, or end_. Number literals are mostly a few
+  // digits, which one 16-byte compare covers without a branch per digit.
+  [[gnu::always_inline]] const char* skip_digits(const char* p) const {
+#if defined(__SSE2__)
+    while (limit_ - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));  // NOLINT
+      // v - '0' is at most 9 exactly for the digits (an unsigned compare, done with min).
+      const __m128i offset = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+      const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(9)), offset);
+      const auto other = static_cast<unsigned>(_mm_movemask_epi8(digit)) ^ 0xFFFFu;
+      if (other != 0) {
+        p += __builtin_ctz(other);
+        return p < end_ ? p : end_;
+      }
+      p += 16;
+      if (p >= end_) return end_;
+    }
+#endif
+    while (p < end_ && is_digit(*p)) ++p;
+    return p;
+  }
+
   // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; what follows is the caller's to check.
   [[gnu::always_inline]] const char* number(const char* p) {
     const char* const start = p;
@@ -264,23 +303,20 @@ class Tokenizer {
     if (*p == '0') {
       ++p;
     } else if (is_digit(*p)) {
-      while (++p != end_ && is_digit(*p)) {
-      }
+      p = skip_digits(p + 1);
     } else {
       return fail(JsonError::syntax, p);
     }
     if (p != end_ && *p == '.') {
       if (++p == end_) return fail(JsonError::incomplete, p);
       if (!is_digit(*p)) return fail(JsonError::syntax, p);
-      while (++p != end_ && is_digit(*p)) {
-      }
+      p = skip_digits(p + 1);
     }
     if (p != end_ && (*p == 'e' || *p == 'E')) {
       if (++p != end_ && (*p == '+' || *p == '-')) ++p;
       if (p == end_) return fail(JsonError::incomplete, p);
       if (!is_digit(*p)) return fail(JsonError::syntax, p);
-      while (++p != end_ && is_digit(*p)) {
-      }
+      p = skip_digits(p + 1);
     }
     if (p == end_ && more_) [[unlikely]]
       return fail(JsonError::incomplete, p);

@@ -603,9 +603,12 @@ Value draw_value(int depth, bool object_only = false) {
 }
 
 // Writes JSON with random (but valid) whitespace and escapes; `newlines` allows '\n' as whitespace.
+// A `compact` writer adds no whitespace and escapes only what must be, so that records with the same
+// keys differ only in their values, as in most JSON Lines files.
 class Writer {
  public:
-  Writer(std::uint32_t seed, bool newlines) : state_(seed | 1), newlines_(newlines) {}
+  Writer(std::uint32_t seed, bool newlines, bool compact = false)
+      : state_(seed | 1), newlines_(newlines), compact_(compact) {}
 
   void value(const Value& v, std::string& out) {
     space(out);
@@ -654,6 +657,7 @@ class Writer {
     return state_;
   }
   void space(std::string& out) {
+    if (compact_) return;
     static const char* const kSpaces[] = {"", "", "", " ", "\t", "\r", "  ", "\n", "\n  "};
     out += kSpaces[next() % (newlines_ ? 9 : 7)];
   }
@@ -673,7 +677,7 @@ class Writer {
       if (len > 1) cp &= 0xFFu >> (len + 1);
       for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
       const bool must = cp < 0x20 || cp == '"' || cp == '\\';
-      if (!must && next() % 3 != 0) {
+      if (!must && (compact_ || next() % 3 != 0)) {
         out.append(s, i, len);
       } else if (cp == '"' || cp == '\\' || (cp == '/' && next() % 2)) {
         out += '\\';
@@ -699,6 +703,7 @@ class Writer {
 
   std::uint32_t state_;
   bool newlines_;
+  bool compact_;
 };
 
 // The reader's text for an array: compact, numbers as written, strings escaped only where JSON
@@ -806,6 +811,37 @@ void flatten(const Value& v, const std::string& prefix, std::vector<OwnedField>&
   }
 }
 
+// Each line read by a scan of its own, so that no record is read against what the scanner learned
+// from the records before it: what reading them all in one scan must give.
+CollectSink scan_lines_alone(std::string_view text, std::size_t max_depth = 64) {
+  CollectSink sink;
+  std::uint64_t line = 1;
+  for (std::size_t pos = 0; pos < text.size(); ++line) {
+    const std::size_t nl = text.find('\n', pos);
+    const std::size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
+    scan_json_lines(text, pos, next, line, sink, max_depth);
+    pos = next;
+  }
+  return sink;
+}
+
+bool same_malformed(const std::vector<Malformed>& a, const std::vector<Malformed>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Malformed& x, const Malformed& y) {
+    return x.line == y.line && x.offset == y.offset && x.reason == y.reason;
+  });
+}
+
+// New scalars in the places of the old ones (now and then an object instead), keeping the keys.
+void redraw_scalars(Value& v) {
+  if (v.kind == Value::Kind::object || v.kind == Value::Kind::array) {
+    for (Value& item : v.items) redraw_scalars(item);
+  } else if (*rc::gen::inRange(0, 8) == 0) {
+    v = draw_value(1, true);
+  } else if (*rc::gen::arbitrary<bool>()) {
+    v = draw_value(0);
+  }
+}
+
 void require_records(const CollectSink& sink, const std::vector<std::vector<OwnedField>>& expected) {
   RC_ASSERT(sink.malformed_entries.empty());
   RC_ASSERT(sink.records.size() == expected.size());
@@ -870,4 +906,244 @@ TEST_CASE("array, JSON Lines and wrapper documents give the same records", "[jso
     RC_ASSERT(split.records == from_lines.records);
     RC_ASSERT(split.malformed_entries.empty());
   });
+}
+
+TEST_CASE("JSON Lines whose records share their keys read as each line alone", "[json][property][lines]") {
+  rc::prop("one scan gives what a scan per line gives", [] {
+    std::vector<Value> shapes;
+    const auto shape_count = *rc::gen::inRange(1, 4);
+    for (int i = 0; i < shape_count; ++i) shapes.push_back(draw_value(3, true));
+    Writer compact(*rc::gen::arbitrary<std::uint32_t>(), false, true);
+    Writer spaced(*rc::gen::arbitrary<std::uint32_t>(), false);
+    std::string lines;
+    std::vector<std::vector<OwnedField>> expected;
+    bool broken = false;
+    const auto count = *rc::gen::inRange(1, 16);
+    for (int i = 0; i < count; ++i) {
+      Value record = shapes[*rc::gen::inRange<std::size_t>(0, shapes.size())];
+      redraw_scalars(record);
+      std::string line;
+      (*rc::gen::inRange(0, 4) == 0 ? spaced : compact).value(record, line);
+      if (*rc::gen::inRange(0, 6) == 0) {
+        // Cut short, or with a byte no JSON text holds there: a malformed line.
+        const auto at = *rc::gen::inRange<std::size_t>(0, line.size());
+        line = *rc::gen::arbitrary<bool>() ? line.substr(0, at) : line.insert(at, "\xFF");
+        broken = true;
+      } else {
+        expected.emplace_back();
+        flatten(record, "", expected.back());
+      }
+      lines += line;
+      lines += *rc::gen::inRange(0, 4) == 0 ? "\r\n" : "\n";
+    }
+    if (*rc::gen::arbitrary<bool>()) lines.pop_back();  // no newline at the end
+
+    const CollectSink together = scan_lines(lines);
+    const CollectSink alone = scan_lines_alone(lines);
+    RC_ASSERT(together.records == alone.records);
+    RC_ASSERT(same_malformed(together.malformed_entries, alone.malformed_entries));
+    // A cut line may still be valid (cut in its trailing whitespace) or blank.
+    if (!broken) {
+      RC_ASSERT(together.records.size() == expected.size());
+      for (std::size_t i = 0; i < expected.size(); ++i) RC_ASSERT(together.records[i].fields == expected[i]);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records read against the template learned from the record before (json_reader.cpp): every way a
+// record can differ from the one before must give what reading it alone gives.
+
+namespace {
+
+void require_same_as_alone(const std::string& text, std::size_t max_depth = 64) {
+  const CollectSink together = scan_lines(text, max_depth);
+  const CollectSink alone = scan_lines_alone(text, max_depth);
+  CHECK(together.records == alone.records);
+  CHECK(same_malformed(together.malformed_entries, alone.malformed_entries));
+}
+
+}  // namespace
+
+TEST_CASE("JSON Lines: keys that change between records", "[json][lines][template]") {
+  const std::string text =
+      "{\"a\":1,\"b\":\"x\"}\n"
+      "{\"a\":2,\"b\":\"y\"}\n"
+      "{\"a\":3,\"c\":\"z\"}\n"                // another key
+      "{\"a\":4,\"b\":{\"c\":5}}\n"            // an object where the one before had a string
+      "{\"a\":6,\"b\":{\"c\":7,\"d\":8}}\n"    // the same prefix, then more
+      "{\"a\":9,\"b\":{\"c\":10},\"d\":11}\n"  // the same keys so far, at another depth
+      "{\"a\":12}\n"                           // fewer
+      "{\"a\": 13}\n"                          // other spacing
+      "{\"a\":14,\"b\":\"w\"}\n";
+  const auto sink = scan_lines(text);
+  REQUIRE(sink.malformed_entries.empty());
+  REQUIRE(sink.records.size() == 9);
+  using F = std::vector<OwnedField>;
+  const auto num = [](std::string name, std::string value) { return field(name, value, ValueKind::number); };
+  const auto str = [](std::string name, std::string value) { return field(name, value, ValueKind::string); };
+  CHECK(sink.records[1].fields == F{num("a", "2"), str("b", "y")});
+  CHECK(sink.records[2].fields == F{num("a", "3"), str("c", "z")});
+  CHECK(sink.records[3].fields == F{num("a", "4"), num("b.c", "5")});
+  CHECK(sink.records[4].fields == F{num("a", "6"), num("b.c", "7"), num("b.d", "8")});
+  CHECK(sink.records[5].fields == F{num("a", "9"), num("b.c", "10"), num("d", "11")});
+  CHECK(sink.records[6].fields == F{num("a", "12")});
+  CHECK(sink.records[7].fields == F{num("a", "13")});
+  CHECK(sink.records[8].fields == F{num("a", "14"), str("b", "w")});
+  CHECK(sink.records[8].offset == text.find("{\"a\":14"));
+  CHECK(sink.records[8].line == 9);
+  require_same_as_alone(text);
+}
+
+TEST_CASE("JSON Lines: nested names, repeats and scalars after a template", "[json][lines][template]") {
+  const std::string text =
+      "{\"id\":1,\"addr\":{\"city\":\"Lagos\",\"zip\":\"06005\"},\"e\":{}}\n"
+      "{\"id\":2,\"addr\":{\"city\":\"Lima\",\"zip\":\"04861\"},\"e\":{}}\n"
+      "{\"a\":1,\"a\":2}\n"
+      "{\"a\":3,\"a\":4}\n"
+      "{\"a\\u0062\":true,\"c\":null}\n"
+      "{\"a\\u0062\":false,\"c\":null}\n"
+      "5\n\"s\"\n[1]\n{\"value\":[2]}\n";
+  const auto sink = scan_lines(text);
+  REQUIRE(sink.malformed_entries.empty());
+  REQUIRE(sink.records.size() == 10);
+  using F = std::vector<OwnedField>;
+  CHECK(sink.records[1].fields == F{field("id", "2", ValueKind::number),
+                                    field("addr.city", "Lima", ValueKind::string),
+                                    field("addr.zip", "04861", ValueKind::string)});
+  CHECK(sink.records[3].fields == F{field("a", "4", ValueKind::number)});
+  CHECK(sink.records[5].fields ==
+        F{field("ab", "false", ValueKind::boolean), field("c", "", ValueKind::null)});
+  CHECK(sink.records[6].fields == F{field("value", "5", ValueKind::number)});
+  CHECK(sink.records[9].fields == F{field("value", "[2]", ValueKind::array)});
+  require_same_as_alone(text);
+}
+
+TEST_CASE("JSON Lines: values that end where a template's would not", "[json][lines][template]") {
+  require_same_as_alone("{\"a\":1}\n{\"a\":12}\n{\"a\":1.5e3}\n{\"a\":-}\n{\"a\":1x}\n{\"a\":01}\n{\"a\":1}");
+  require_same_as_alone("{\"a\":true}\n{\"a\":trux}\n{\"a\":tru}\n{\"a\":\"x\"}\n{\"a\":\"x}\n{\"a\":\"x\"");
+  require_same_as_alone(
+      "{\"t\":[1,2]}\n{\"t\":[1, 2]}\n{\"t\":[1,2]\n{\"t\":[1,2]]}\n{\"t\":[\"\\u00e9\"]}\n");
+  // Differing from the template only in the last byte before a value, or in the last of all.
+  require_same_as_alone(
+      "{\"a\":1}\n{\"a\",1}\n{\"a\":1}\n{\"a\":1]\n{\"a\":1}\n{\"a\":1}}\n{\"a\":1}\n{\"a\":1");
+  require_same_as_alone(
+      "{\"a\":[1],\"b\":{\"c\":1}}\n{\"a\":[1],\"b\":{\"c\":1]}\n{\"a\":[1],\"b\",{\"c\":1}}\n");
+  require_same_as_alone(
+      "{\"long key of more than sixteen bytes\":1}\n{\"long key of more than sixteen bytez\":1}\n");
+  require_same_as_alone("{\"a\":1}  \n{\"a\":2}  \n{\"a\":3} \n{\"a\":4}\r\n{\"a\":5}\r\n{\"a\":6} x\n");
+  // Nesting is counted from the template's depth: the deeper array is refused.
+  require_same_as_alone("{\"a\":[1]}\n{\"a\":[[1]]}\n{\"a\":[[[1]]]}\n{\"a\":[2]}\n", 3);
+}
+
+TEST_CASE("JSON Lines: strings read against a template", "[json][lines][template]") {
+  const auto lines_with = [](const std::vector<std::string>& values) {
+    std::string text = "{\"k\":\"first\",\"n\":0}\n";
+    for (const auto& v : values) text += "{\"k\":\"" + v + "\",\"n\":1}\n";
+    return text;
+  };
+  SECTION("escapes and invalid bytes are judged as when read alone") {
+    const std::string text =
+        lines_with({"a\\nb", "\\u00e9\\ud83d\\ude00", "\\x", "\\ud800", "a\xC3\xA9", "\xC3", "\xED\xA0\x80",
+                    "\xFF", std::string("a\x01", 2), std::string("\x1F", 1), "\x7F"});
+    require_same_as_alone(text);
+    const auto sink = scan_lines(text);
+    REQUIRE(sink.records.size() == 5);
+    CHECK(sink.records[1].fields[0] == field("k", "a\nb", ValueKind::string));
+    CHECK(sink.records[2].fields[0] == field("k", "\xC3\xA9\xF0\x9F\x98\x80", ValueKind::string));
+    CHECK(sink.records[3].fields[0] == field("k", "a\xC3\xA9", ValueKind::string));
+    REQUIRE(sink.malformed_entries.size() == 7);
+    CHECK(sink.malformed_entries[0].reason == "invalid JSON: invalid escape at line 4, column 7");
+    CHECK(sink.malformed_entries[2].reason == "invalid JSON: invalid UTF-8 at line 7, column 7");
+    CHECK(sink.malformed_entries[4].reason == "invalid JSON: invalid UTF-8 at line 9, column 7");
+    CHECK(sink.malformed_entries[5].reason ==
+          "invalid JSON: unescaped control character in a string at line 10, column 8");
+  }
+  SECTION("strings that end at or around a 16, 32 or 64-byte boundary, and at the end of the input") {
+    std::vector<std::string> values;
+    for (const std::size_t n : {13u, 14u, 15u, 16u, 17u, 30u, 31u, 32u, 33u, 62u, 63u, 64u, 65u}) {
+      values.push_back(std::string(n, 'x'));
+      values.push_back(std::string(n - 1, 'x') + "\\\"");      // an escape as the last thing
+      values.push_back(std::string(n - 2, 'x') + "\\\"y");     // one byte after it
+      values.push_back(std::string(n - 2, 'x') + "\xC3\xA9");  // two-byte UTF-8 at the end
+      values.push_back(std::string(n - 1, 'x') + "\xC3");      // cut short by the quote
+    }
+    std::string text = lines_with(values);
+    require_same_as_alone(text);
+    const auto sink = scan_lines(text);
+    CHECK(sink.malformed_entries.size() == 13);
+    for (const auto& r : sink.records)
+      CHECK(gdp::utf8::first_invalid(r.fields[0].value) == std::string::npos);
+    // The last record ending at the very end of the input, where no 16 bytes can be read ahead.
+    for (const auto& v : values) {
+      const std::string tail = "{\"k\":\"x\",\"n\":1}\n{\"k\":\"" + v + "\",\"n\":1}";
+      const std::string head_only = "{\"k\":\"x\",\"n\":1}\n{\"k\":\"" + v + "\"";
+      require_same_as_alone(tail);
+      require_same_as_alone(head_only);
+    }
+  }
+}
+
+TEST_CASE("JSON Lines: arrays that repeat from record to record", "[json][lines][template]") {
+  const std::string text =
+      "{\"t\":[\"a\",\"b\"],\"u\":1}\n"
+      "{\"t\":[\"a\",\"b\"],\"u\":2}\n"
+      "{\"t\":[\"a\",\"c\"],\"u\":3}\n"
+      "{\"t\":[\"a\",\"b\"] ,\"u\":4}\n"
+      "{\"t\":[\"a\" ,\"b\"],\"u\":5}\n"
+      "{\"t\":[\"a\",\"b\"]]}\n"
+      "{\"t\":[],\"u\":6}\n"
+      "{\"t\":\"[]\",\"u\":7}\n"
+      "{\"t\":[\"\\u0061\"],\"u\":8}\n"
+      "{\"t\":[\"\\u0061\"],\"u\":9}\n"
+      "{\"t\":[[{\"x\":1}]],\"u\":10}\n"
+      "{\"t\":[[{\"x\":1}]],\"u\":11}\n";
+  const auto sink = scan_lines(text);
+  REQUIRE(sink.records.size() == 11);
+  REQUIRE(sink.malformed_entries.size() == 1);
+  CHECK(sink.malformed_entries[0].line == 6);
+  const auto t = [&](std::size_t i) { return sink.records[i].fields.at(0); };
+  CHECK(t(1) == field("t", "[\"a\",\"b\"]", ValueKind::array));
+  CHECK(t(2) == field("t", "[\"a\",\"c\"]", ValueKind::array));
+  CHECK(t(3) == field("t", "[\"a\",\"b\"]", ValueKind::array));
+  CHECK(t(4) == field("t", "[\"a\",\"b\"]", ValueKind::array));
+  CHECK(t(5) == field("t", "[]", ValueKind::array));
+  CHECK(t(6) == field("t", "[]", ValueKind::string));
+  CHECK(t(8) == field("t", "[\"a\"]", ValueKind::array));
+  CHECK(t(10) == field("t", "[[{\"x\":1}]]", ValueKind::array));
+  CHECK(sink.records[10].fields.at(1) == field("u", "11", ValueKind::number));
+  require_same_as_alone(text);
+  // Nesting is still counted when an array's bytes repeat.
+  require_same_as_alone("{\"a\":[[1]]}\n{\"a\":[[1]]}\n", 2);
+}
+
+TEST_CASE("JSON Lines: records that take turns between shapes", "[json][lines][template]") {
+  std::string text;
+  for (int i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 5) {
+      case 0:
+      case 2:
+        text += "{\"a\":" + n + ",\"b\":{\"c\":\"" + n + "\"}}\n";
+        break;
+      case 1:
+      case 3:
+        text += "{\"a\":" + n + ",\"b.c\":" + n + "}\n";
+        break;
+      default:
+        text += i % 10 == 4 ? "{\"a\":" + n + "}\n" : "{\"a\":" + n + ",\"b\":{\"c\":" + n + "},\"b.c\":0}\n";
+    }
+  }
+  const auto sink = scan_lines(text);
+  REQUIRE(sink.malformed_entries.empty());
+  REQUIRE(sink.records.size() == 40);
+  for (std::size_t i = 0; i < 40; ++i) {
+    const std::string n = std::to_string(i);
+    std::vector<OwnedField> expected{field("a", n, ValueKind::number)};
+    if (i % 5 == 0 || i % 5 == 2) expected.push_back(field("b.c", n, ValueKind::string));
+    if (i % 5 == 1 || i % 5 == 3) expected.push_back(field("b.c", n, ValueKind::number));
+    if (i % 10 == 9) expected.push_back(field("b.c", "0", ValueKind::number));  // the last of a repeat
+    CHECK(sink.records[i].fields == expected);
+  }
+  require_same_as_alone(text);
 }
