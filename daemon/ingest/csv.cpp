@@ -215,6 +215,51 @@ class Tokenizer {
     }
   }
 
+  // The batch path: like run() with an `f` that never stops, but a record that comes out of
+  // read_record_fast() with `batch.columns()` fields and no byte >= 0x80 (nearly all) is committed
+  // to `batch` here, without the RawRecord and f's checks; f gets the others.
+  template <class Batch, class F>
+  void run_batched(std::size_t limit, Batch& batch, std::uint64_t base_offset, F&& f) {
+    const std::size_t columns = batch.columns();
+    const auto one = [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
+      f(rec, fields, count);
+      return false;
+    };
+    for (;;) {
+      const std::size_t p = pos_;
+      if (p >= limit || p >= size_) return;
+      set_output(batch.row(), batch.stride(), columns);  // the row after the last commit
+      if (d_[p] == '\n' || d_[p] == '\r') {  // maybe a blank line: run() knows
+        run(limit, one);
+        continue;
+      }
+      const std::uint64_t line = line_;
+      const std::size_t t = read_record_fast(p);
+      if (t == kNpos) {
+        run(limit, one);
+        continue;
+      }
+      if (t < size_) {
+        ++line_;
+        pos_ = t + 1;
+      } else {
+        pos_ = size_;
+      }
+      if (n_ == columns && !has_high(p, t)) {
+        batch.commit(base_offset + p, line, !pending_.empty());
+        continue;
+      }
+      rec_.start = p;
+      rec_.line = line;
+      rec_.unterminated = false;
+      rec_.end = t;
+      rec_.newline_terminated = t < size_;
+      rec_.has_high = has_high(p, t);
+      rec_.rebuilt = !pending_.empty();
+      f(static_cast<const RawRecord&>(rec_), std::span<std::string_view>(), n_);
+    }
+  }
+
   std::size_t pos() const { return pos_; }
   std::uint64_t line() const { return line_; }
 
@@ -1123,12 +1168,21 @@ ScanStop scan_csv(std::string_view data, std::size_t begin, std::size_t end, std
     }
     batch->commit(offset, rec.line, foreign);
   };
-  tok.run(end, [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
+  const auto read_any = [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
     read(rec, fields, count);
     if (batch) tok.set_output(batch->row(), batch->stride(), batch->columns());  // a flush moves it
-    return true;
-  });
-  if (batch) batch->flush();
+  };
+  // Until the field count is known, record by record; then the batch path.
+  if (!batch) {
+    tok.run(end, [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
+      read_any(rec, fields, count);
+      return !batch;
+    });
+  }
+  if (batch) {
+    tok.run_batched(end, *batch, base_offset, read_any);
+    batch->flush();
+  }
   return {tok.pos(), tok.line()};
 }
 
