@@ -410,6 +410,7 @@ class Tokenizer {
     std::string_view* out = out_;
     const std::size_t stride = stride_;
     std::size_t stored = stored_;
+    std::string_view* slot = out;  // where field n goes
     std::size_t n = 0;
     std::size_t t = 0;  // the byte that ends the current field
     for (;;) {
@@ -422,6 +423,7 @@ class Tokenizer {
         rem = specials_after(t);
         out = out_;
         stored = stored_;
+        slot = out + n * stride;
         if (t < size && d[t] == delim) {
           p = t + 1;
           continue;
@@ -449,15 +451,20 @@ class Tokenizer {
         block = block_;
         rem = special_ & (kAllBits << (from - block));
       }
-      const bool more = t < size && c == delim;
+      // c is the delimiter only if the field ends at one (at the end of the data it is a newline
+      // or a quote passed over).
+      const bool more = c == delim;
       // The CR of a CRLF is not data.
-      const std::size_t e = !more && t > p && d[t - 1] == '\r' ? t - 1 : t;
+      std::size_t e = t;
+      if (!more && t > p && d[t - 1] == '\r') --e;
       if (n < stored) {
-        out[n * stride] = std::string_view(d + p, e - p);
+        *slot = std::string_view(d + p, e - p);
+        slot += stride;
       } else {
         grow(std::string_view(d + p, e - p), n);
         out = out_;
         stored = stored_;
+        slot = out + (n + 1) * stride;
       }
       ++n;
       if (!more) break;
