@@ -659,6 +659,38 @@ void check_against_reference(std::string_view text, char delim, std::size_t colu
 
 }  // namespace
 
+TEST_CASE("quotes, delimiters, CRLFs and high bytes at every place around the 64-byte blocks",
+          "[csv]") {
+  // Each construct slides over the block edges at 64 and 128 behind a growing first field.
+  const std::vector<std::string> constructs = {
+      "\"a,b\",c\r\n",           // a quoted delimiter, CRLF
+      "\"x\"\"y\",\"\"\n",          // a doubled quote, an empty quoted field
+      "\xC3\xA9,\"\xC3\xA9\"\"\",z\r\n",  // high bytes, quoted and not
+      "a\"b,c\n",               // a literal quote in an unquoted field
+      "\"q\nq\",r\n",           // a quoted newline
+      "\"open\"tail,s\r\n",     // text after a closing quote
+      "\r\n",                   // a blank line
+      "\"last\"",               // the last record, quoted, with no line end
+      "last\r",                 // ... or with a CR and no LF
+  };
+  for (const auto& construct : constructs) {
+    for (std::size_t len = 0; len <= 140; ++len) {
+      for (const std::string& then : {std::string(), std::string("k,\"l\"\n")}) {
+        const std::string text = std::string(len, 'p') + "," + construct + then;
+        for (const std::size_t columns : {std::size_t{0}, std::size_t{2}}) {
+          CAPTURE(construct, len, then, columns);
+          Collect sink;
+          const auto stop = scan_csv(text, 0, text.size(), 1, plain_dialect(',', columns), sink);
+          const auto want = reference_scan(text, ',', columns);
+          CHECK(stop.offset == text.size());
+          CHECK(sink.rows == want.rows);
+          CHECK(sink.problems == want.problems);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("scanning agrees with a byte-at-a-time reading of the rules", "[csv][property]") {
   // Pieces that make quoting of every kind, CRLFs and lone CRs, and runs long enough to put all of
   // them on both sides of the scanner's 64-byte block edges.
