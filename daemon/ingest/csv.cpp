@@ -245,7 +245,11 @@ class Tokenizer {
         pos_ = size_;
       }
       if (n_ == columns && !rec_.unterminated && !has_high(p, t)) {
-        batch.commit(base_offset + p, line, !pending_.empty());
+        if (pending_.empty()) {
+          batch.commit(base_offset + p, line, false);
+        } else {
+          batch.commit_rebuilt(base_offset + p, line, pending_);
+        }
         continue;
       }
       rec_.start = p;
@@ -786,6 +790,25 @@ class Batcher {
     offsets_[rows_] = offset;
     lines_[rows_] = line;
     if (++rows_ == capacity_) flush();
+  }
+
+  // commit(offset, line, true) for a row where only the columns `rebuilt` names (items with an
+  // `index`, the tokenizer's pending fields) may lie outside the data: only those are looked at.
+  template <class Rebuilt>
+  void commit_rebuilt(std::uint64_t offset, std::uint64_t line, const Rebuilt& rebuilt) {
+    std::size_t need = 0;
+    for (const auto& r : rebuilt) need += value(r.index).size();
+    if (arena_.size() + need > arena_.capacity()) {
+      commit(offset, line, true);  // the general way, which makes room
+      return;
+    }
+    for (const auto& r : rebuilt) {
+      std::string_view& v = value(r.index);
+      const std::size_t at = arena_.size();
+      arena_.append(v);
+      v = std::string_view(arena_.data() + at, v.size());
+    }
+    commit(offset, line, false);
   }
 
   void flush() {
