@@ -584,12 +584,17 @@ class Tokenizer {
   // second.
   void push_unescaped(std::size_t b, std::size_t e) {
     const std::size_t offset = scratch_.size();
-    for (std::size_t i = b; i < e;) {
-      const void* found = std::memchr(d_ + i, '"', e - i);
-      const std::size_t k = found ? static_cast<std::size_t>(static_cast<const char*>(found) - d_) + 1 : e;
-      scratch_.append(d_ + i, k - i);
-      i = k + 1;
+    // Quoted fields are short: one pass copying every byte and stepping over the second quote of
+    // each pair beats a memchr and an append per pair.
+    scratch_.resize(offset + (e - b));
+    char* const first = scratch_.data() + offset;
+    char* w = first;
+    for (std::size_t i = b; i < e; ++i) {
+      const char c = d_[i];
+      *w++ = c;
+      i += c == '"' ? 1 : 0;
     }
+    scratch_.resize(offset + static_cast<std::size_t>(w - first));
     push_rebuilt(offset);
   }
 
