@@ -43,6 +43,18 @@ inline std::uint64_t ones(std::uint64_t m) {
   return n;
 }
 
+// Bit i of the result is the XOR of bits 0..i of m: with m the quotes, whether byte i is inside
+// quotes. Spelled out, as the compiler keeps a loop over the shifts.
+inline std::uint64_t prefix_xor(std::uint64_t m) {
+  m ^= m << 1;
+  m ^= m << 2;
+  m ^= m << 4;
+  m ^= m << 8;
+  m ^= m << 16;
+  m ^= m << 32;
+  return m;
+}
+
 #if defined(__SSE2__)
 inline std::uint64_t movemask(__m128i v) {
   return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(v)));
@@ -615,9 +627,7 @@ class Tokenizer {
   void classify(std::size_t from, std::uint64_t in_quotes, std::uint64_t prev_ok) {
     const std::uint64_t keep = kAllBits << from;
     const std::uint64_t q = quote_ & keep;
-    std::uint64_t inside = q;  // bit i: inside quotes after byte i (a prefix XOR)
-    for (unsigned shift = 1; shift < 64; shift *= 2) inside ^= inside << shift;
-    inside ^= in_quotes;
+    const std::uint64_t inside = prefix_xor(q) ^ in_quotes;  // bit i: inside quotes after byte i
     const std::uint64_t ends = special_ & ~quote_ & keep & ~inside;
     const std::uint64_t open = q & inside;
     const std::uint64_t close = q & ~inside;
@@ -1267,8 +1277,7 @@ std::size_t next_record_start(std::string_view data, std::size_t pos, bool in_qu
     newline &= valid;
     // Bit i of `inside` is the quote parity up to and including byte i (a prefix XOR), flipped
     // when the block starts inside quotes; a newline outside quotes ends a record.
-    std::uint64_t inside = quote;
-    for (unsigned shift = 1; shift < 64; shift *= 2) inside ^= inside << shift;
+    std::uint64_t inside = prefix_xor(quote);
     if (in_quotes) inside = ~inside;
     const std::uint64_t ends = newline & ~inside;
     if (ends != 0) return block + lowest_bit(ends) + 1;
