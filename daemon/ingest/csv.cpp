@@ -241,7 +241,8 @@ class Tokenizer {
       const std::size_t p = pos_;
       if (p >= limit || p >= size_) return;
       set_output(batch.row(), batch.stride(), columns);  // the row after the last commit
-      if (d_[p] == '\n' || d_[p] == '\r') {  // maybe a blank line: run() knows
+      // Maybe a blank line: run() knows.
+      if (d_[p] == '\n' || d_[p] == '\r') {
         run(limit, one);
         continue;
       }

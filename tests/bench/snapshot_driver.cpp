@@ -76,12 +76,11 @@ int main(int argc, char** argv) {
         gdp::ingest::scan_json_lines(data, 0, data.size(), 1, sink);
       }
       const double t = seconds_since(mapped);
-      std::printf("%s: %.3f s, %.0f MB/s, %llu records, %llu fields, %llu malformed, %llu bytes\n",
-                  std::string(mode).c_str(), t,
-                  static_cast<double>(size) / t / 1e6, static_cast<unsigned long long>(sink.record_count),
-                  static_cast<unsigned long long>(sink.fields),
-                  static_cast<unsigned long long>(sink.malformed_count),
-                  static_cast<unsigned long long>(sink.bytes));
+      std::printf(
+          "%s: %.3f s, %.0f MB/s, %llu records, %llu fields, %llu malformed, %llu bytes\n",
+          std::string(mode).c_str(), t, static_cast<double>(size) / t / 1e6,
+          static_cast<unsigned long long>(sink.record_count), static_cast<unsigned long long>(sink.fields),
+          static_cast<unsigned long long>(sink.malformed_count), static_cast<unsigned long long>(sink.bytes));
       munmap(p, size);
       close(fd);
       best = std::min(best, t);

@@ -564,7 +564,7 @@ Reference reference_scan(std::string_view d, char delim, std::size_t columns) {
     std::size_t p = pos;
     while (p < size && d[p] == '\r') ++p;
     if (p == size) break;  // only CRs left
-    if (d[p] == '\n') {   // a blank line
+    if (d[p] == '\n') {    // a blank line
       pos = p + 1;
       ++line;
       continue;
@@ -659,19 +659,18 @@ void check_against_reference(std::string_view text, char delim, std::size_t colu
 
 }  // namespace
 
-TEST_CASE("quotes, delimiters, CRLFs and high bytes at every place around the 64-byte blocks",
-          "[csv]") {
+TEST_CASE("quotes, delimiters, CRLFs and high bytes at every place around the 64-byte blocks", "[csv]") {
   // Each construct slides over the block edges at 64 and 128 behind a growing first field.
   const std::vector<std::string> constructs = {
-      "\"a,b\",c\r\n",           // a quoted delimiter, CRLF
-      "\"x\"\"y\",\"\"\n",          // a doubled quote, an empty quoted field
+      "\"a,b\",c\r\n",                    // a quoted delimiter, CRLF
+      "\"x\"\"y\",\"\"\n",                // a doubled quote, an empty quoted field
       "\xC3\xA9,\"\xC3\xA9\"\"\",z\r\n",  // high bytes, quoted and not
-      "a\"b,c\n",               // a literal quote in an unquoted field
-      "\"q\nq\",r\n",           // a quoted newline
-      "\"open\"tail,s\r\n",     // text after a closing quote
-      "\r\n",                   // a blank line
-      "\"last\"",               // the last record, quoted, with no line end
-      "last\r",                 // ... or with a CR and no LF
+      "a\"b,c\n",                         // a literal quote in an unquoted field
+      "\"q\nq\",r\n",                     // a quoted newline
+      "\"open\"tail,s\r\n",               // text after a closing quote
+      "\r\n",                             // a blank line
+      "\"last\"",                         // the last record, quoted, with no line end
+      "last\r",                           // ... or with a CR and no LF
   };
   for (const auto& construct : constructs) {
     for (std::size_t len = 0; len <= 140; ++len) {
