@@ -233,6 +233,7 @@ class Tokenizer {
   template <class Batch, class F>
   void run_batched(std::size_t limit, Batch& batch, std::uint64_t base_offset, F&& f) {
     const std::size_t columns = batch.columns();
+    set_output(batch.row(), batch.stride(), columns);
     const auto one = [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
       f(rec, fields, count);
       return false;
@@ -240,7 +241,7 @@ class Tokenizer {
     for (;;) {
       const std::size_t p = pos_;
       if (p >= limit || p >= size_) return;
-      set_output(batch.row(), batch.stride(), columns);  // the row after the last commit
+      out_ = batch.row();  // the row after the last commit
       // Maybe a blank line: run() knows.
       if (d_[p] == '\n' || d_[p] == '\r') {
         run(limit, one);
@@ -562,7 +563,7 @@ class Tokenizer {
   // current block, and no earlier record reached `from`.
   bool has_high(std::size_t from, std::size_t to) const {
     if (passed_high_end_ > from) return true;
-    if (to <= block_) return false;
+    if (high_ == 0 || to <= block_) return false;
     const std::size_t lo = from > block_ ? from - block_ : 0;
     const std::size_t hi = std::min(to - block_, kBlock);
     return lo < hi && (high_ & bit_range(lo, hi)) != 0;
