@@ -43,6 +43,18 @@ inline std::uint64_t ones(std::uint64_t m) {
   return n;
 }
 
+// Bit i of the result is the XOR of bits 0..i of m: with m the quotes, whether byte i is inside
+// quotes. Spelled out, as the compiler keeps a loop over the shifts.
+inline std::uint64_t prefix_xor(std::uint64_t m) {
+  m ^= m << 1;
+  m ^= m << 2;
+  m ^= m << 4;
+  m ^= m << 8;
+  m ^= m << 16;
+  m ^= m << 32;
+  return m;
+}
+
 #if defined(__SSE2__)
 inline std::uint64_t movemask(__m128i v) {
   return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(v)));
@@ -215,6 +227,55 @@ class Tokenizer {
     }
   }
 
+  // The batch path: like run() with an `f` that never stops, but a record with `batch.columns()`
+  // fields, its quotes closed and no byte >= 0x80 (nearly all) is committed to `batch` here,
+  // without the RawRecord and f's checks; f gets the others.
+  template <class Batch, class F>
+  void run_batched(std::size_t limit, Batch& batch, std::uint64_t base_offset, F&& f) {
+    const std::size_t columns = batch.columns();
+    set_output(batch.row(), batch.stride(), columns);
+    const auto one = [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
+      f(rec, fields, count);
+      return false;
+    };
+    for (;;) {
+      const std::size_t p = pos_;
+      if (p >= limit || p >= size_) return;
+      out_ = batch.row();  // the row after the last commit
+      // Maybe a blank line: run() knows.
+      if (d_[p] == '\n' || d_[p] == '\r') {
+        run(limit, one);
+        continue;
+      }
+      const std::uint64_t line = line_;
+      const std::size_t rel = p - block_;  // as in run()
+      rem_ = rel < kBlock ? rem_ & (kAllBits << rel) : 0;
+      rec_.unterminated = false;
+      const std::size_t t = read_record(p);
+      if (t < size_) {
+        ++line_;
+        pos_ = t + 1;
+      } else {
+        pos_ = size_;
+      }
+      if (n_ == columns && !rec_.unterminated && !has_high(p, t)) {
+        if (pending_.empty()) {
+          batch.commit(base_offset + p, line, false);
+        } else {
+          batch.commit_rebuilt(base_offset + p, line, pending_);
+        }
+        continue;
+      }
+      rec_.start = p;
+      rec_.line = line;
+      rec_.end = t;
+      rec_.newline_terminated = t < size_;
+      rec_.has_high = has_high(p, t);
+      rec_.rebuilt = !pending_.empty();
+      f(static_cast<const RawRecord&>(rec_), std::span<std::string_view>(), n_);
+    }
+  }
+
   std::size_t pos() const { return pos_; }
   std::uint64_t line() const { return line_; }
 
@@ -227,7 +288,134 @@ class Tokenizer {
 
   // Reads the fields of the record that starts at p into the output and n_; returns the position of
   // the newline that ends it, or size_. rem_ holds the specials of the current block from p on.
-  [[gnu::noinline]] std::size_t read_record(std::size_t p) {
+  std::size_t read_record(std::size_t p) {
+    // Without a quote in sight the quote-by-quote reader is as fast, and skips the prefix XOR.
+    const std::size_t rel = p - block_;
+    if (rel < kBlock && (quote_ >> rel) == 0) return read_record_slow(p);
+    const std::size_t t = read_record_fast(p);
+    return t != kNpos ? t : read_record_slow(p);
+  }
+
+  // The fast path for records whose quotes are all plain RFC 4180 quoting: every quote opens a field
+  // (right after a delimiter or line start) or closes it (right before a delimiter, a newline or
+  // the end of the data), or is one of a doubled pair. Then a quote toggles the quoted state and
+  // the prefix XOR of the quote bits gives the quoted bytes of a whole block at once, so the
+  // delimiters and newlines outside quotes are exactly the field ends, taken one set bit at a time.
+  // Anything else (a quote inside an unquoted field, text after a closing quote, a CR after one, a
+  // quote left open) is noticed from the masks before any field past it is read, and the record is
+  // read again by read_record_slow(). Returns kNpos for that, with the tokenizer as it was.
+  [[gnu::noinline]] std::size_t read_record_fast(std::size_t p) {
+    const std::size_t start_block = block_;
+    const std::size_t start_passed_high = passed_high_end_;
+    if (p - block_ >= kBlock) advance_to(p);
+    if (fast_block_ != block_) classify(p - block_, 0, std::uint64_t{1} << (p - block_));
+    scratch_.clear();
+    pending_.clear();
+    // As in read_record_slow(), the state lives in locals: a field stored through `slot` could be
+    // any std::uint64_t member as far as the compiler knows.
+    const char* const d = d_;
+    const std::size_t size = size_;
+    std::size_t block = block_;
+    const std::size_t stride = stride_;
+    std::size_t stored = stored_;
+    std::string_view* slot = out_;  // where field n goes
+    // This block's masks; field ends before p are blank lines or records already read.
+    std::uint64_t ends = f_ends_ & (kAllBits << (p - block));
+    std::uint64_t newline = newline_;
+    std::size_t bad = f_bad_;
+    std::uint64_t doubled = f_doubled_;
+    std::uint64_t inner_newlines = f_inner_newlines_;
+    std::uint64_t lines = 0;      // newlines inside quotes so far
+    bool doubled_before = false;  // the field has a doubled quote in an earlier block
+    std::size_t n = 0;
+    std::size_t s = p;  // the current field's first byte
+    std::size_t t = 0;  // the byte that ends it
+    for (;;) {
+      bool last = false;
+      if (ends != 0) {
+        const std::size_t r = lowest_bit(ends);
+        ends &= ends - 1;
+        if (r > bad) return undo_fast(start_block, start_passed_high);
+        t = block + r;
+        last = ((newline >> r) & 1) != 0;
+        if ((doubled | inner_newlines) != 0) {
+          // Doubled quotes and quoted newlines before t are this field's (or this record's).
+          const std::uint64_t before = bit_range(0, r);
+          doubled_before = doubled_before || (doubled & before) != 0;
+          doubled &= ~before;
+          if (last) {
+            lines += ones(inner_newlines & before);
+            inner_newlines &= ~before;
+          }
+        }
+      } else {
+        // The field goes on past this block (unless the data ends in it).
+        if (bad < kBlock) return undo_fast(start_block, start_passed_high);
+        doubled_before = doubled_before || doubled != 0;
+        if (inner_newlines != 0) lines += ones(inner_newlines);
+        if (size - block > kBlock) {
+          const std::uint64_t in_quotes = f_quotes_out_;
+          const std::uint64_t prev_ok = f_prev_ok_out_;
+          advance_to(block + kBlock);
+          block = block_;
+          classify(0, in_quotes, prev_ok);
+          ends = f_ends_;
+          newline = newline_;
+          bad = f_bad_;
+          doubled = f_doubled_;
+          inner_newlines = f_inner_newlines_;
+          continue;
+        }
+        if (f_quotes_out_ != 0) return undo_fast(start_block, start_passed_high);  // never closed
+        t = size;
+        last = true;
+        doubled = inner_newlines = 0;
+      }
+      std::size_t b = s;
+      std::size_t e = t;
+      if (s < t && d[s] == '"') {
+        b = s + 1;
+        e = t - 1;  // the closing quote (a CR after it took the slow path)
+        if (doubled_before) {
+          n_ = n;
+          push_unescaped(b, e);
+          n = n_;
+          stored = stored_;
+          slot = out_ + n * stride;
+          doubled_before = false;
+          if (last) break;
+          s = t + 1;
+          continue;
+        }
+      } else if (last && e > s && d[e - 1] == '\r') {
+        --e;  // the CR of a CRLF (or of the data's end) is not data
+      }
+      if (n < stored) {
+        *slot = std::string_view(d + b, e - b);
+        slot += stride;
+      } else {
+        grow(std::string_view(d + b, e - b), n);
+        stored = stored_;
+        slot = out_ + (n + 1) * stride;
+      }
+      ++n;
+      if (last) break;
+      s = t + 1;
+    }
+    block_ = block;
+    rem_ = special_;
+    n_ = n;
+    line_ += lines;
+    f_ends_ = ends;
+    f_doubled_ = doubled;
+    f_inner_newlines_ = inner_newlines;
+    for (const auto& pf : pending_)
+      out_[pf.index * stride] = std::string_view(scratch_.data() + pf.offset, pf.length);
+    return t;
+  }
+
+  [[gnu::noinline]] std::size_t read_record_slow(std::size_t p) {
+    fast_block_ = kNpos;
     scratch_.clear();
     pending_.clear();
     // The hot loop keeps its state in locals. Every field stored is a pointer and a size, and
@@ -240,6 +428,7 @@ class Tokenizer {
     std::string_view* out = out_;
     const std::size_t stride = stride_;
     std::size_t stored = stored_;
+    std::string_view* slot = out;  // where field n goes
     std::size_t n = 0;
     std::size_t t = 0;  // the byte that ends the current field
     for (;;) {
@@ -252,6 +441,7 @@ class Tokenizer {
         rem = specials_after(t);
         out = out_;
         stored = stored_;
+        slot = out + n * stride;
         if (t < size && d[t] == delim) {
           p = t + 1;
           continue;
@@ -279,15 +469,20 @@ class Tokenizer {
         block = block_;
         rem = special_ & (kAllBits << (from - block));
       }
-      const bool more = t < size && c == delim;
+      // c is the delimiter only if the field ends at one (at the end of the data it is a newline
+      // or a quote passed over).
+      const bool more = c == delim;
       // The CR of a CRLF is not data.
-      const std::size_t e = !more && t > p && d[t - 1] == '\r' ? t - 1 : t;
+      std::size_t e = t;
+      if (!more && t > p && d[t - 1] == '\r') --e;
       if (n < stored) {
-        out[n * stride] = std::string_view(d + p, e - p);
+        *slot = std::string_view(d + p, e - p);
+        slot += stride;
       } else {
         grow(std::string_view(d + p, e - p), n);
         out = out_;
         stored = stored_;
+        slot = out + (n + 1) * stride;
       }
       ++n;
       if (!more) break;
@@ -368,7 +563,7 @@ class Tokenizer {
   // current block, and no earlier record reached `from`.
   bool has_high(std::size_t from, std::size_t to) const {
     if (passed_high_end_ > from) return true;
-    if (to <= block_) return false;
+    if (high_ == 0 || to <= block_) return false;
     const std::size_t lo = from > block_ ? from - block_ : 0;
     const std::size_t hi = std::min(to - block_, kBlock);
     return lo < hi && (high_ & bit_range(lo, hi)) != 0;
@@ -399,6 +594,69 @@ class Tokenizer {
     push(0, 0);
   }
 
+  // The quoted text data[b, e), where every quote is the first of a doubled pair: keep it, skip the
+  // second.
+  void push_unescaped(std::size_t b, std::size_t e) {
+    const std::size_t offset = scratch_.size();
+    // Quoted fields are short: one pass copying every byte and stepping over the second quote of
+    // each pair beats a memchr and an append per pair.
+    scratch_.resize(offset + (e - b));
+    char* const first = scratch_.data() + offset;
+    char* w = first;
+    for (std::size_t i = b; i < e; ++i) {
+      const char c = d_[i];
+      *w++ = c;
+      i += c == '"' ? 1 : 0;
+    }
+    scratch_.resize(offset + static_cast<std::size_t>(w - first));
+    push_rebuilt(offset);
+  }
+
+  // Gives up on the fast path for this record: back to the block it started in.
+  std::size_t undo_fast(std::size_t start_block, std::size_t start_passed_high) {
+    fast_block_ = kNpos;
+    if (block_ != start_block) {
+      block_ = start_block;
+      load_block();
+    }
+    passed_high_end_ = start_passed_high;
+    return kNpos;
+  }
+
+  // The fast path's masks of the current block from byte `from` on, given whether the byte before
+  // it is inside quotes (`in_quotes`, all ones or zero) and whether a quote may open at `from`
+  // (`prev_ok`: bit 0 for a block start, or bit `from` at a record start).
+  void classify(std::size_t from, std::uint64_t in_quotes, std::uint64_t prev_ok) {
+    const std::uint64_t keep = kAllBits << from;
+    const std::uint64_t q = quote_ & keep;
+    const std::uint64_t inside = prefix_xor(q) ^ in_quotes;  // bit i: inside quotes after byte i
+    const std::uint64_t ends = special_ & ~quote_ & keep & ~inside;
+    const std::uint64_t open = q & inside;
+    const std::uint64_t close = q & ~inside;
+    // The byte after the block: a closing quote may come right before it if it ends a field (a
+    // delimiter or newline outside quotes, as after a closing quote), is a quote, or is past the end.
+    bool next_ok = true;
+    bool next_quote = false;
+    if (size_ - block_ > kBlock) {
+      const char c = d_[block_ + kBlock];
+      next_quote = c == '"';
+      next_ok = next_quote || c == delim_ || c == '\n';
+    }
+    const std::size_t left = size_ - block_;
+    const std::uint64_t past_end = left < kBlock ? kAllBits << left : 0;
+    const std::uint64_t close_ok =
+        (ends >> 1) | (q >> 1) | (past_end >> 1) | (static_cast<std::uint64_t>(next_ok) << 63);
+    const std::uint64_t open_ok = (ends << 1) | (close << 1) | prev_ok;
+    const std::uint64_t bad = (open & ~open_ok) | (close & ~close_ok);
+    f_bad_ = bad != 0 ? lowest_bit(bad) : kBlock;
+    f_ends_ = ends;
+    f_doubled_ = close & ((q >> 1) | (static_cast<std::uint64_t>(next_quote) << 63));
+    f_inner_newlines_ = newline_ & inside & keep;
+    f_quotes_out_ = (inside >> 63) != 0 ? kAllBits : 0;
+    f_prev_ok_out_ = (ends | close) >> 63;
+    fast_block_ = block_;
+  }
+
   // A field starting with a quote. Most are quoted text (with doubled quotes) right before the
   // delimiter, a line end or the end of the data: read here from the quote masks. quoted_field()
   // reads the lenient rest, starting over from the opening quote. Returns as quoted_field() does.
@@ -418,19 +676,11 @@ class Tokenizer {
       std::size_t t = q + 1;
       if (t < size_ && d_[t] == '\r' && (t + 1 == size_ || d_[t + 1] == '\n')) ++t;
       if (t < size_ && d_[t] != delim_ && d_[t] != '\n') break;
-      if (!doubled) {
+      if (doubled) {
+        push_unescaped(open + 1, q);
+      } else {
         push(open + 1, q);
-        return t;
       }
-      // Every quote inside is the first of a pair: keep it, skip the second.
-      const std::size_t offset = scratch_.size();
-      for (std::size_t i = open + 1; i < q;) {
-        const void* found = std::memchr(d_ + i, '"', q - i);
-        const std::size_t k = found ? static_cast<std::size_t>(static_cast<const char*>(found) - d_) + 1 : q;
-        scratch_.append(d_ + i, k - i);
-        i = k + 1;
-      }
-      push_rebuilt(offset);
       return t;
     }
     line_ = start_line;
@@ -499,6 +749,14 @@ class Tokenizer {
   std::uint64_t newline_ = 0;
   std::uint64_t rem_ = 0;            // the specials of the block not yet passed by the reader
   std::size_t passed_high_end_ = 0;  // one past the last byte >= 0x80 in the blocks already left
+  // The fast path's view of block fast_block_ (read_record_fast()), kept from record to record.
+  std::size_t fast_block_ = kNpos;
+  std::uint64_t f_ends_ = 0;            // delimiters and newlines outside quotes not yet read
+  std::size_t f_bad_ = kBlock;          // the first quote that is not plain quoting, or kBlock
+  std::uint64_t f_doubled_ = 0;         // first quotes of doubled pairs not yet passed
+  std::uint64_t f_inner_newlines_ = 0;  // newlines inside quotes not yet counted
+  std::uint64_t f_quotes_out_ = 0;      // all ones if the block ends inside quotes
+  std::uint64_t f_prev_ok_out_ = 0;     // 1 if a quote may open the next block
   std::size_t pos_;
   std::uint64_t line_;
   std::size_t max_fields_;  // a line of a million commas must not become a million stored fields
@@ -549,6 +807,25 @@ class Batcher {
     offsets_[rows_] = offset;
     lines_[rows_] = line;
     if (++rows_ == capacity_) flush();
+  }
+
+  // commit(offset, line, true) for a row where only the columns `rebuilt` names (items with an
+  // `index`, the tokenizer's pending fields) may lie outside the data: only those are looked at.
+  template <class Rebuilt>
+  void commit_rebuilt(std::uint64_t offset, std::uint64_t line, const Rebuilt& rebuilt) {
+    std::size_t need = 0;
+    for (const auto& r : rebuilt) need += value(r.index).size();
+    if (arena_.size() + need > arena_.capacity()) {
+      commit(offset, line, true);  // the general way, which makes room
+      return;
+    }
+    for (const auto& r : rebuilt) {
+      std::string_view& v = value(r.index);
+      const std::size_t at = arena_.size();
+      arena_.append(v);
+      v = std::string_view(arena_.data() + at, v.size());
+    }
+    commit(offset, line, false);
   }
 
   void flush() {
@@ -939,12 +1216,21 @@ ScanStop scan_csv(std::string_view data, std::size_t begin, std::size_t end, std
     }
     batch->commit(offset, rec.line, foreign);
   };
-  tok.run(end, [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
+  const auto read_any = [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
     read(rec, fields, count);
     if (batch) tok.set_output(batch->row(), batch->stride(), batch->columns());  // a flush moves it
-    return true;
-  });
-  if (batch) batch->flush();
+  };
+  // Until the field count is known, record by record; then the batch path.
+  if (!batch) {
+    tok.run(end, [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
+      read_any(rec, fields, count);
+      return !batch;
+    });
+  }
+  if (batch) {
+    tok.run_batched(end, *batch, base_offset, read_any);
+    batch->flush();
+  }
   return {tok.pos(), tok.line()};
 }
 
@@ -993,8 +1279,7 @@ std::size_t next_record_start(std::string_view data, std::size_t pos, bool in_qu
     newline &= valid;
     // Bit i of `inside` is the quote parity up to and including byte i (a prefix XOR), flipped
     // when the block starts inside quotes; a newline outside quotes ends a record.
-    std::uint64_t inside = quote;
-    for (unsigned shift = 1; shift < 64; shift *= 2) inside ^= inside << shift;
+    std::uint64_t inside = prefix_xor(quote);
     if (in_quotes) inside = ~inside;
     const std::uint64_t ends = newline & ~inside;
     if (ends != 0) return block + lowest_bit(ends) + 1;

@@ -542,6 +542,179 @@ rc::Gen<GeneratedCsv> generated_csv(std::size_t min_columns = 1, std::size_t min
 
 }  // namespace
 
+namespace {
+
+// A plain byte-at-a-time reading of csv.h's rules, to hold the scanner's block-at-a-time fast path
+// and its fallback to: records with their fields, lines and offsets, and the problems, with the
+// expected field count `columns` (the first record's count when 0). No high bytes here.
+struct Reference {
+  std::vector<Row> rows;
+  std::vector<Problem> problems;
+};
+
+Reference reference_scan(std::string_view d, char delim, std::size_t columns) {
+  Reference out;
+  const std::size_t size = d.size();
+  const auto newlines = [&](std::size_t from, std::size_t to) {
+    return static_cast<std::uint64_t>(std::count(d.begin() + from, d.begin() + to, '\n'));
+  };
+  std::size_t pos = 0;
+  std::uint64_t line = 1;
+  while (pos < size) {
+    std::size_t p = pos;
+    while (p < size && d[p] == '\r') ++p;
+    if (p == size) break;  // only CRs left
+    if (d[p] == '\n') {    // a blank line
+      pos = p + 1;
+      ++line;
+      continue;
+    }
+    Row row{line, pos, {}};
+    bool unterminated = false;
+    std::uint64_t quote_line = 0;
+    std::size_t i = pos;
+    for (;;) {
+      std::string value;
+      std::size_t t = size;
+      const auto at_line_end = [&](std::size_t k) { return k == size || d[k] == '\n'; };
+      if (i < size && d[i] == '"') {
+        quote_line = line;
+        std::size_t j = i + 1;
+        for (;;) {
+          const std::size_t q = d.find('"', j);
+          if (q == std::string_view::npos) {
+            line += newlines(j, size);
+            unterminated = true;
+            break;
+          }
+          line += newlines(j, q);
+          value.append(d.substr(j, q - j));
+          if (q + 1 < size && d[q + 1] == '"') {
+            value += '"';
+            j = q + 2;
+            continue;
+          }
+          std::size_t k = q + 1;  // text after the closing quote is kept, up to the next quote
+          while (k < size && d[k] != delim && d[k] != '\n' && d[k] != '"') ++k;
+          std::string tail(d.substr(q + 1, k - q - 1));
+          if (at_line_end(k) && !tail.empty() && tail.back() == '\r') tail.pop_back();
+          value += tail;
+          if (k < size && d[k] == '"') {
+            j = k + 1;
+            continue;
+          }
+          t = k;
+          break;
+        }
+      } else {
+        std::size_t k = i;
+        while (k < size && d[k] != delim && d[k] != '\n') ++k;
+        value = d.substr(i, k - i);
+        if (at_line_end(k) && !value.empty() && value.back() == '\r') value.pop_back();
+        t = k;
+      }
+      row.values.push_back(std::move(value));
+      if (t < size && d[t] == delim) {
+        i = t + 1;
+        continue;
+      }
+      pos = t < size ? t + 1 : size;
+      if (t < size) ++line;
+      break;
+    }
+    if (unterminated) {
+      out.problems.push_back(
+          {row.line, row.offset, "unterminated quote starting at line " + std::to_string(quote_line)});
+      continue;
+    }
+    if (columns == 0) columns = row.values.size();
+    if (row.values.size() != columns) {
+      out.problems.push_back({row.line, row.offset,
+                              "expected " + std::to_string(columns) + (columns == 1 ? " field" : " fields") +
+                                  ", found " + std::to_string(row.values.size())});
+      continue;
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+CsvDialect plain_dialect(char delim, std::size_t columns) {
+  CsvDialect dialect;
+  dialect.delimiter = delim;
+  dialect.has_header = false;
+  for (std::size_t c = 1; c <= columns; ++c) dialect.header.push_back("column_" + std::to_string(c));
+  return dialect;
+}
+
+// Scans all of `text` in one piece and compares with the reference.
+void check_against_reference(std::string_view text, char delim, std::size_t columns) {
+  Collect sink;
+  const auto stop = scan_csv(text, 0, text.size(), 1, plain_dialect(delim, columns), sink);
+  const auto want = reference_scan(text, delim, columns);
+  RC_ASSERT(stop.offset == text.size());
+  RC_ASSERT(sink.rows == want.rows);
+  RC_ASSERT(sink.problems == want.problems);
+}
+
+}  // namespace
+
+TEST_CASE("quotes, delimiters, CRLFs and high bytes at every place around the 64-byte blocks", "[csv]") {
+  // Each construct slides over the block edges at 64 and 128 behind a growing first field.
+  const std::vector<std::string> constructs = {
+      "\"a,b\",c\r\n",                    // a quoted delimiter, CRLF
+      "\"x\"\"y\",\"\"\n",                // a doubled quote, an empty quoted field
+      "\xC3\xA9,\"\xC3\xA9\"\"\",z\r\n",  // high bytes, quoted and not
+      "a\"b,c\n",                         // a literal quote in an unquoted field
+      "\"q\nq\",r\n",                     // a quoted newline
+      "\"open\"tail,s\r\n",               // text after a closing quote
+      "\r\n",                             // a blank line
+      "\"last\"",                         // the last record, quoted, with no line end
+      "last\r",                           // ... or with a CR and no LF
+  };
+  for (const auto& construct : constructs) {
+    for (std::size_t len = 0; len <= 140; ++len) {
+      for (const std::string& then : {std::string(), std::string("k,\"l\"\n")}) {
+        const std::string text = std::string(len, 'p') + "," + construct + then;
+        for (const std::size_t columns : {std::size_t{0}, std::size_t{2}}) {
+          CAPTURE(construct, len, then, columns);
+          Collect sink;
+          const auto stop = scan_csv(text, 0, text.size(), 1, plain_dialect(',', columns), sink);
+          const auto want = reference_scan(text, ',', columns);
+          CHECK(stop.offset == text.size());
+          CHECK(sink.rows == want.rows);
+          CHECK(sink.problems == want.problems);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("scanning agrees with a byte-at-a-time reading of the rules", "[csv][property]") {
+  // Pieces that make quoting of every kind, CRLFs and lone CRs, and runs long enough to put all of
+  // them on both sides of the scanner's 64-byte block edges.
+  const auto piece = rc::gen::element<std::string>("a", ",", ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", ";",
+                                                   "bcdefghijklmnopqrstu", "\xC3\xA9");
+  rc::prop("any text, the field count from the first record", [&] {
+    const auto parts = *rc::gen::container<std::vector<std::string>>(piece);
+    std::string text;
+    for (const auto& p : parts) text += p;
+    check_against_reference(text, ',', 0);
+  });
+  rc::prop("mostly well-formed quoting, a fixed field count", [] {
+    const auto csv = *generated_csv();
+    check_against_reference(csv.text.substr(csv.dialect.data_offset), csv.dialect.delimiter,
+                            csv.dialect.header.size());
+  });
+  rc::prop("any text, a fixed field count", [&] {
+    const auto columns = *rc::gen::inRange<std::size_t>(1, 5);
+    const auto parts = *rc::gen::container<std::vector<std::string>>(piece);
+    std::string text;
+    for (const auto& p : parts) text += p;
+    check_against_reference(text, ',', columns);
+  });
+}
+
 TEST_CASE("scanning in pieces gives exactly the records of one scan", "[csv][property]") {
   rc::prop("RFC 4180 data cut anywhere", [] {
     const auto csv = *generated_csv();
