@@ -228,8 +228,9 @@ struct Words {
 [[gnu::always_inline]] inline std::uint64_t hash_bytes(std::string_view s) {
   const char* p = s.data();
   const std::size_t n = s.size();
-  if (n <= 16) [[likely]]
+  if (n <= 16) [[likely]] {
     return hash_short(short_words(p, n), n);
+  }
   std::uint64_t seed = kSeed;
   const char* last = p + n - 16;
   for (; p < last; p += 16) seed = fold_multiply(load64(p) ^ kMul1, load64(p + 8) ^ seed);
@@ -931,7 +932,7 @@ std::uint64_t ColumnInference::Distinct::estimate() const {
   constexpr int kMaxRank = 64 - kPrecision + 1;  // the guard bit's rank; see add()
   std::array<double, kMaxRank + 1> histogram{};
   for (const std::uint8_t r : registers_) histogram[r] += 1.0;
-  constexpr double m = static_cast<double>(kRegisters);
+  constexpr auto m = static_cast<double>(kRegisters);
   double z = m * ertl_tau(1.0 - histogram[kMaxRank] / m);
   for (int k = kMaxRank - 1; k >= 1; --k) z = 0.5 * (z + histogram[static_cast<std::size_t>(k)]);
   z += m * ertl_sigma(histogram[0] / m);
