@@ -304,6 +304,13 @@ class Tokenizer {
   // Anything else (a quote inside an unquoted field, text after a closing quote, a CR after one, a
   // quote left open) is noticed from the masks before any field past it is read, and the record is
   // read again by read_record_slow(). Returns kNpos for that, with the tokenizer as it was.
+  // Rebuilt fields live in scratch_, which may have moved while the record grew: their views are
+  // placed once the record is complete.
+  void place_pending(std::string_view* out, std::size_t stride) {
+    for (const auto& pf : pending_)
+      out[pf.index * stride] = std::string_view(scratch_.data() + pf.offset, pf.length);
+  }
+
   [[gnu::noinline]] std::size_t read_record_fast(std::size_t p) {
     const std::size_t start_block = block_;
     const std::size_t start_passed_high = passed_high_end_;
@@ -409,8 +416,7 @@ class Tokenizer {
     f_ends_ = ends;
     f_doubled_ = doubled;
     f_inner_newlines_ = inner_newlines;
-    for (const auto& pf : pending_)
-      out_[pf.index * stride] = std::string_view(scratch_.data() + pf.offset, pf.length);
+    place_pending(out_, stride);
     return t;
   }
 
@@ -491,8 +497,7 @@ class Tokenizer {
     block_ = block;
     rem_ = rem;
     n_ = n;
-    for (const auto& pf : pending_)
-      out[pf.index * stride] = std::string_view(scratch_.data() + pf.offset, pf.length);
+    place_pending(out, stride);
     return t;
   }
 

@@ -1088,10 +1088,14 @@ ColumnInference::Shape ColumnInference::shape() const {
   return Shape::other;
 }
 
-// Unsigned integers of 1 to 8 digits without a leading zero; empty values are nulls.
-std::size_t ColumnInference::add_integers(std::span<const std::string_view> values, std::size_t i) {
-  std::int64_t low = int_min_, high = int_max_;
-  std::uint64_t nulls = 0;
+namespace {
+
+// The number loops' frame: `take(raw, n)` sees each value of 1 to 8 bytes, loaded as a word, until
+// it returns false; empty values are counted in `nulls`; the loop stops at anything longer.
+// Returns where it stopped.
+template <class Take>
+[[gnu::always_inline]] inline std::size_t for_short_values(std::span<const std::string_view> values,
+                                                           std::size_t i, std::uint64_t& nulls, Take&& take) {
   for (; i < values.size(); ++i) {
     const std::size_t n = values[i].size();
     if (n - 1 >= 8) {
@@ -1099,14 +1103,26 @@ std::size_t ColumnInference::add_integers(std::span<const std::string_view> valu
       ++nulls;
       continue;
     }
-    const std::uint64_t raw = load_short(values[i].data(), n);
+    if (!take(load_short(values[i].data(), n), n)) break;
+  }
+  return i;
+}
+
+}  // namespace
+
+// Unsigned integers of 1 to 8 digits without a leading zero; empty values are nulls.
+std::size_t ColumnInference::add_integers(std::span<const std::string_view> values, std::size_t i) {
+  std::int64_t low = int_min_, high = int_max_;
+  std::uint64_t nulls = 0;
+  i = for_short_values(values, i, nulls, [&](std::uint64_t raw, std::size_t n) {
     const std::uint64_t x = (raw ^ kZeros) & (~std::uint64_t{0} >> (64 - 8 * n));
-    if (!all_digit_values(x) || (n > 1 && (x & 0xFF) == 0)) break;
+    if (!all_digit_values(x) || (n > 1 && (x & 0xFF) == 0)) return false;
     const auto value = static_cast<std::int64_t>(eight_digits(x << (64 - 8 * n)));
     low = std::min(low, value);
     high = std::max(high, value);
     distinct_.add(hash_words(raw, 0, kSeed, n));
-  }
+    return true;
+  });
   int_min_ = low;
   int_max_ = high;
   null_count_ += nulls;
@@ -1124,21 +1140,14 @@ std::size_t ColumnInference::add_numbers(std::span<const std::string_view> value
   std::array<std::int64_t, kScales> low = filled<std::int64_t, kScales>(kNone);
   std::array<std::int64_t, kScales> high = filled<std::int64_t, kScales>(-kNone);
   std::uint64_t nulls = 0;
-  for (; i < values.size(); ++i) {
-    const std::size_t n = values[i].size();
-    if (n - 1 >= 8) {
-      if (n != 0) break;
-      ++nulls;
-      continue;
-    }
-    const std::uint64_t raw = load_short(values[i].data(), n);
+  i = for_short_values(values, i, nulls, [&](std::uint64_t raw, std::size_t n) {
     const std::size_t sign = (raw & 0xFF) == '-';
     const std::size_t m = n - sign;  // characters after the sign
-    if (m == 0) break;
+    if (m == 0) return false;
     const std::uint64_t mask = ~std::uint64_t{0} >> (64 - 8 * m);
     const std::uint64_t x = ((raw >> (8 * sign)) ^ kZeros) & mask;
     if (all_digit_values(x)) {
-      if (!integers || (m > 1 && (x & 0xFF) == 0)) break;
+      if (!integers || (m > 1 && (x & 0xFF) == 0)) return false;
       const auto magnitude = static_cast<std::int64_t>(eight_digits(x << (64 - 8 * m)));
       const std::int64_t value = sign != 0 ? -magnitude : magnitude;
       int_min_ = std::min(int_min_, value);
@@ -1147,20 +1156,21 @@ std::size_t ColumnInference::add_numbers(std::span<const std::string_view> value
       // A decimal point ('.' ^ '0' == 0x1E) becomes a zero byte; the lowest zero byte is found exactly.
       const std::uint64_t dots = x ^ (0x1E1E1E1E1E1E1E1Eull & mask);
       const std::uint64_t zero_bytes = (dots - 0x0101010101010101ull) & ~dots & kHighBits & mask;
-      if (!floats || zero_bytes == 0 || m == 1) break;
+      if (!floats || zero_bytes == 0 || m == 1) return false;
       const auto point = static_cast<std::size_t>(std::countr_zero(zero_bytes)) / 8;
       const std::uint64_t below = (std::uint64_t{1} << (8 * point)) - 1;
       const std::uint64_t merged = (x & below) | ((x >> 8) & ~below);
-      if (!all_digit_values(merged)) break;
+      if (!all_digit_values(merged)) return false;
       const auto digits = static_cast<std::int64_t>(eight_digits(merged << (64 - 8 * (m - 1))));
-      if (digits == 0 && sign != 0) break;  // -0.0, whose sign the digits cannot keep
+      if (digits == 0 && sign != 0) return false;  // -0.0, whose sign the digits cannot keep
       const std::size_t scale = m - 1 - point;
       const std::int64_t value = sign != 0 ? -digits : digits;
       low[scale] = std::min(low[scale], value);
       high[scale] = std::max(high[scale], value);
     }
     distinct_.add(hash_words(raw, 0, kSeed, n));
-  }
+    return true;
+  });
   null_count_ += nulls;
   for (std::size_t scale = 0; scale < kScales; ++scale) {
     if (low[scale] == kNone) continue;
