@@ -601,17 +601,44 @@ class Tokenizer {
 
   // The quoted text data[b, e), where every quote is the first of a doubled pair: keep it, skip the
   // second.
+  // Collapses the doubled quotes of data[b, e) into scratch_. Eight bytes at a time: a byte loop
+  // that steps over the second quote of each pair carries its position through a load and a
+  // compare per byte, and the field of every row of a file (say ""hi"") paid that. Each word is
+  // stored whole, then only the bytes up to and including its first quote are kept.
   void push_unescaped(std::size_t b, std::size_t e) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kQuotes = kOnes * '"';
     const std::size_t offset = scratch_.size();
-    // Quoted fields are short: one pass copying every byte and stepping over the second quote of
-    // each pair beats a memchr and an append per pair.
-    scratch_.resize(offset + (e - b));
+    scratch_.resize(offset + (e - b) + 8);  // room for the last whole-word store
     char* const first = scratch_.data() + offset;
     char* w = first;
-    for (std::size_t i = b; i < e; ++i) {
-      const char c = d_[i];
-      *w++ = c;
-      i += c == '"' ? 1 : 0;
+    const char* src = d_ + b;
+    const char* const end = d_ + e;
+    const char* const readable = d_ + size_;
+    while (src < end) {
+      const auto left = static_cast<std::size_t>(end - src);
+      if (readable - src < 8) {  // the last bytes of the data: one at a time
+        const char c = *src;
+        *w++ = c;
+        src += c == '"' ? 2 : 1;
+        continue;
+      }
+      std::uint64_t x;
+      std::memcpy(&x, src, 8);
+      std::memcpy(w, &x, 8);
+      // The lowest zero byte of x ^ quotes is found exactly (borrows only run upwards from it).
+      const std::uint64_t y = x ^ kQuotes;
+      std::uint64_t quotes = (y - kOnes) & ~y & (kOnes << 7);
+      if (left < 8) quotes &= (std::uint64_t{1} << (8 * left)) - 1;
+      if (quotes == 0) {
+        const std::size_t step = std::min<std::size_t>(8, left);
+        src += step;
+        w += step;
+        continue;
+      }
+      const std::size_t k = lowest_bit(quotes) / 8;  // the first quote of a pair
+      src += k + 2;
+      w += k + 1;
     }
     scratch_.resize(offset + static_cast<std::size_t>(w - first));
     push_rebuilt(offset);
