@@ -1206,7 +1206,7 @@ ScanStop scan_csv(std::string_view data, std::size_t begin, std::size_t end, std
   const auto read = [&](const RawRecord& rec, std::span<std::string_view> fields, std::size_t count) {
     const auto offset = base_offset + rec.start;
     if (rec.unterminated) {
-      malformed({rec.line, offset, "unterminated quote starting at line " + std::to_string(rec.quote_line)});
+      malformed(Malformed::unterminated_quote(rec.line, offset, rec.quote_line));
       return;
     }
     if (rec.has_high && !latin1) {
@@ -1296,6 +1296,26 @@ StructureCounts count_structure(std::string_view bytes) {
     counts.newlines += p[i] == '\n' ? 1 : 0;
   }
   return counts;
+}
+
+std::optional<bool> guess_in_quotes(std::string_view data, std::size_t pos, char delimiter,
+                                    std::size_t window) {
+  const std::size_t size = data.size();
+  if (pos >= size) return std::nullopt;
+  const std::size_t stop = pos + std::min(window, size - pos);
+  bool odd = false;  // quotes passed since pos
+  for (std::size_t q = pos; q < stop; ++q) {
+    const void* found = std::memchr(data.data() + q, '"', stop - q);
+    if (found == nullptr) break;
+    q = static_cast<std::size_t>(static_cast<const char*>(found) - data.data());
+    const char prev = q > 0 ? data[q - 1] : '\n';
+    const char next = q + 1 < size ? data[q + 1] : '\n';
+    const bool may_close = next == delimiter || next == '\n' || next == '\r' || next == '"';
+    const bool may_open = prev == delimiter || prev == '\n' || prev == '"';
+    if (may_close != may_open) return may_close != odd;  // may_close: odd parity before this quote
+    odd = !odd;
+  }
+  return std::nullopt;
 }
 
 std::size_t next_record_start(std::string_view data, std::size_t pos, bool in_quotes) {

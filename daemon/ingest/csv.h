@@ -8,19 +8,21 @@
 // the end of the data, invalid UTF-8) is reported to the sink as malformed, never dropped silently.
 //
 // Scanning a big file on several threads (see snapshot.h) works like this: cut the data after
-// `data_offset` anywhere, find each cut's quote parity from count_structure over the bytes between
-// `data_offset` and the cut, move each cut to next_record_start(), and take line numbers from the
-// '\n' counts. Each piece can then be scanned on its own with its own sink. For RFC 4180 data the
-// parity is exact and the pieces give exactly the records one pass gives. A literal quote inside an
-// unquoted field (5'11") throws the parity off; scan_csv returns where it really stopped, so when a
-// piece's stop is not the next piece's start, the next piece's sink is discarded and that piece is
-// scanned again from the stop (and so on down the line), which again gives the one-pass result.
+// `data_offset` anywhere, guess each cut's quote parity from the quotes after it
+// (guess_in_quotes()), and move each cut to next_record_start(). Each piece can then be scanned on
+// its own with its own sink, counting lines from 1. For RFC 4180 data the guess is right and the
+// pieces give exactly the records one pass gives. A wrong guess, or a literal quote inside an
+// unquoted field (5'11"), can put a cut inside a record; scan_csv returns where it really stopped,
+// so when a piece's stop is not the next piece's start, the next piece's sink is discarded and
+// that piece is scanned again from the stop (and so on down the line), which again gives the
+// one-pass result. Each stop's line count then makes the pieces' line numbers absolute.
 #pragma once
 
 #include "daemon/ingest/record.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +74,16 @@ struct StructureCounts {
 };
 // The number of '"' and '\n' bytes in `bytes` (memory speed).
 StructureCounts count_structure(std::string_view bytes);
+
+// A guess at whether `pos` lies inside a quoted field (odd quote parity before it), from the quotes
+// that follow it alone. Counting quotes as parity does (RFC 4180's doubled quote is a close and a
+// reopen), a quote at odd parity closes, so a delimiter, a line end, a quote or the end of the data
+// follows it; at even parity it opens, so it follows a delimiter, a line end, a quote or the start
+// of the data. The first quote within `window` bytes of which only one holds settles the guess;
+// nullopt when none does. Right on RFC 4180 data unless a quoted field is longer than the window;
+// the snapshot's block planner checks every guess (snapshot.cpp).
+std::optional<bool> guess_in_quotes(std::string_view data, std::size_t pos, char delimiter,
+                                    std::size_t window);
 
 // The first record start at or after `pos`, given whether `pos` lies inside a quoted field (odd
 // quote parity since the first record: RFC 4180's doubled quote is two quotes, so parity is exact

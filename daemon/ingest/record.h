@@ -34,6 +34,25 @@ struct Malformed {
   std::uint64_t line = 0;
   std::uint64_t offset = 0;
   std::string reason;  // e.g. "expected 7 fields, found 8", "unterminated quote", "invalid UTF-8"
+  // The line the reason names, if it names one (where an unterminated quote opened), so that a
+  // reader that counted lines from the start of its piece can have both moved (shift_lines).
+  std::uint64_t reason_line = 0;
+
+  static Malformed unterminated_quote(std::uint64_t line, std::uint64_t offset, std::uint64_t quote_line) {
+    return {line, offset, quote_reason(quote_line), quote_line};
+  }
+  void shift_lines(std::uint64_t by) {
+    line += by;
+    if (reason_line != 0) {
+      reason_line += by;
+      reason = quote_reason(reason_line);
+    }
+  }
+
+ private:
+  static std::string quote_reason(std::uint64_t quote_line) {
+    return "unterminated quote starting at line " + std::to_string(quote_line);
+  }
 };
 
 // Records that all have the same fields (CSV: one per column), stored column by column. The CSV
