@@ -599,12 +599,11 @@ class Tokenizer {
     push(0, 0);
   }
 
-  // The quoted text data[b, e), where every quote is the first of a doubled pair: keep it, skip the
-  // second.
-  // Collapses the doubled quotes of data[b, e) into scratch_. Eight bytes at a time: a byte loop
-  // that steps over the second quote of each pair carries its position through a load and a
-  // compare per byte, and the field of every row of a file (say ""hi"") paid that. Each word is
-  // stored whole, then only the bytes up to and including its first quote are kept.
+  // Collapses the doubled quotes of data[b, e) (every quote there is the first of a pair: keep it,
+  // skip the second) into scratch_. Eight bytes at a time: a byte loop that steps over the second
+  // quote of each pair carries its position through a load and a compare per byte, and the field
+  // of every row of a file (say ""hi"") paid that. Each word is stored whole, then only the bytes
+  // up to and including its first quote are kept.
   void push_unescaped(std::size_t b, std::size_t e) {
     constexpr std::uint64_t kOnes = 0x0101010101010101ull;
     constexpr std::uint64_t kQuotes = kOnes * '"';

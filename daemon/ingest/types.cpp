@@ -959,6 +959,7 @@ std::uint64_t ColumnInference::Distinct::estimate() const {
 void ColumnInference::add(std::string_view value, ValueKind kind) {
   ++count_;
   if (value.size() - 1 >= Recent::kMaxLength || recent_.value_skip > 0) {
+    recent_.value_skip -= recent_.value_skip > 0;
     add_uncached(value, kind);
     return;
   }
@@ -975,7 +976,6 @@ void ColumnInference::add(std::string_view value, ValueKind kind) {
 }
 
 [[gnu::noinline]] void ColumnInference::add_uncached(std::string_view value, ValueKind kind) {
-  recent_.value_skip -= recent_.value_skip > 0;
   add_value(value, kind);
 }
 
@@ -1234,7 +1234,7 @@ std::size_t ColumnInference::add_recent(std::span<const std::string_view> values
     if (i == kProbe && hits * 4 < kProbe) break;
     const std::string_view v = values[i];
     if (v.size() - 1 >= Recent::kMaxLength) {  // empty (a null, at once) or long
-      add_text_value(v);
+      add_uncached(v, ValueKind::text);
       continue;
     }
     const Recent::Key key = Recent::key(v);
