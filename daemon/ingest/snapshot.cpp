@@ -181,12 +181,12 @@ struct SampledRow {
 };
 
 // Keeps the k rows with the smallest priority (a max-heap on priority, so the worst is on top).
+// wants() runs for every row of the file, so whether the sample is still filling up and the
+// priority a row must beat once it is full are kept at hand.
 class BottomK {
  public:
-  explicit BottomK(std::size_t k) : k_(k) {}
-  bool wants(std::uint64_t priority) const {
-    return k_ > 0 && (rows_.size() < k_ || priority < rows_.front().priority);
-  }
+  explicit BottomK(std::size_t k) : k_(k), filling_(k > 0) {}
+  bool wants(std::uint64_t priority) const { return filling_ || priority < bar_; }
   void add(SampledRow row) {
     rows_.push_back(std::move(row));
     std::push_heap(rows_.begin(), rows_.end(), by_priority);
@@ -194,12 +194,22 @@ class BottomK {
       std::pop_heap(rows_.begin(), rows_.end(), by_priority);
       rows_.pop_back();
     }
+    if (rows_.size() == k_) {
+      filling_ = false;
+      bar_ = rows_.front().priority;
+    }
   }
-  std::vector<SampledRow> take() { return std::exchange(rows_, {}); }
+  std::vector<SampledRow> take() {
+    filling_ = k_ > 0;
+    bar_ = 0;
+    return std::exchange(rows_, {});
+  }
 
  private:
   static bool by_priority(const SampledRow& a, const SampledRow& b) { return a.priority < b.priority; }
   std::size_t k_;
+  bool filling_;
+  std::uint64_t bar_ = 0;  // once full: the worst priority kept
   std::vector<SampledRow> rows_;
 };
 
