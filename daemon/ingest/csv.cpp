@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <unordered_set>
@@ -138,6 +139,39 @@ inline const char* block_bytes(const char* data, std::size_t size, std::size_t b
   valid = bit_range(0, left);
   return tail;
 }
+
+// The bytes of a record's rebuilt fields (doubled quotes collapsed, pieces joined). Unlike a
+// std::string it is never zero-filled, and room at its end can be written before it is counted:
+// push_unescaped() stores whole words and keeps only the bytes it means.
+class Scratch {
+ public:
+  std::size_t size() const { return size_; }
+  const char* data() const { return buf_.get(); }
+  void clear() { size_ = 0; }
+  char* room(std::size_t n) {
+    if (size_ + n > capacity_) grow(size_ + n);
+    return buf_.get() + size_;
+  }
+  void commit(std::size_t n) { size_ += n; }
+  void append(const char* p, std::size_t n) {
+    if (n == 0) return;
+    std::memcpy(room(n), p, n);
+    size_ += n;
+  }
+
+ private:
+  void grow(std::size_t need) {
+    const std::size_t capacity = std::max({need, 2 * capacity_, std::size_t{256}});
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ != 0) std::memcpy(bigger.get(), buf_.get(), size_);
+    buf_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> buf_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
 
 struct RawRecord {
   std::size_t start = 0;
@@ -608,8 +642,7 @@ class Tokenizer {
     constexpr std::uint64_t kOnes = 0x0101010101010101ull;
     constexpr std::uint64_t kQuotes = kOnes * '"';
     const std::size_t offset = scratch_.size();
-    scratch_.resize(offset + (e - b) + 8);  // room for the last whole-word store
-    char* const first = scratch_.data() + offset;
+    char* const first = scratch_.room(e - b + 8);  // room for the last whole-word store
     char* w = first;
     const char* src = d_ + b;
     const char* const end = d_ + e;
@@ -639,7 +672,7 @@ class Tokenizer {
       src += k + 2;
       w += k + 1;
     }
-    scratch_.resize(offset + static_cast<std::size_t>(w - first));
+    scratch_.commit(static_cast<std::size_t>(w - first));
     push_rebuilt(offset);
   }
 
@@ -798,7 +831,7 @@ class Tokenizer {
   std::size_t stride_ = 1;
   std::size_t stored_ = 0;
   bool own_output_ = true;
-  std::string scratch_;
+  Scratch scratch_;
   std::vector<Pending> pending_;
 };
 
