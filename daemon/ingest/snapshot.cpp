@@ -473,10 +473,11 @@ std::size_t line_start_after(std::string_view data, std::size_t pos) {
                        : static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1;
 }
 
-// Splits data[begin, size) into blocks that start at record boundaries. `quoted` says whether
-// quotes can hide newlines (CSV); in line formats (text, JSON Lines) every newline ends a record.
-std::vector<Block> plan_blocks(const MappedFile& file, std::size_t begin, std::uint64_t first_line,
-                               bool quoted, const SnapshotOptions& options, unsigned threads) {
+// Splits data[begin, size) of a line format (text, JSON Lines: every newline ends a record) into
+// blocks that start at record boundaries, with their first line numbers from a pass counting the
+// newlines. CSV has plan_csv_blocks().
+std::vector<Block> plan_line_blocks(const MappedFile& file, std::size_t begin, const SnapshotOptions& options,
+                                    unsigned threads) {
   const auto data = file.bytes();
   const std::size_t size = data.size();
   std::vector<std::size_t> nominal;
@@ -488,20 +489,18 @@ std::vector<Block> plan_blocks(const MappedFile& file, std::size_t begin, std::u
     file.release(nominal[i], end);
   });
   std::vector<Block> blocks;
-  std::uint64_t quotes = 0, newlines = 0;
+  std::uint64_t newlines = 0;
   for (std::size_t i = 0; i < nominal.size(); ++i) {
     std::size_t start = begin;
-    std::uint64_t line = first_line + newlines;
+    std::uint64_t line = 1 + newlines;
     if (i > 0) {
-      start =
-          quoted ? next_record_start(data, nominal[i], quotes % 2 == 1) : line_start_after(data, nominal[i]);
+      start = line_start_after(data, nominal[i]);
       // Lines between the nominal cut and the record start belong to the previous block.
       if (start > nominal[i]) line += count_structure(data.substr(nominal[i], start - nominal[i])).newlines;
       // Those few bytes mapped a folio or two (see release()); nothing is scanned yet, so they go now
       // rather than all 128 of them staying until their blocks are scanned.
       file.release(nominal[i], start);
     }
-    quotes += counts[i].quotes;
     newlines += counts[i].newlines;
     if (!blocks.empty() && start <= blocks.back().begin) continue;  // a record longer than a block
     if (!blocks.empty()) blocks.back().end = start;
@@ -531,7 +530,7 @@ std::vector<Block> plan_csv_blocks(const MappedFile& file, const CsvDialect& dia
     if (cut > begin) {
       const bool inside = guess_in_quotes(data, cut, dialect.delimiter, kGuessWindow).value_or(false);
       start = next_record_start(data, cut, inside);
-      file.release(cut, start);  // as in plan_blocks()
+      file.release(cut, start);  // as in plan_line_blocks()
     }
     if (!blocks.empty() && start <= blocks.back().begin) continue;  // a record longer than a block
     if (!blocks.empty()) blocks.back().end = start;
@@ -639,7 +638,7 @@ proto::DataSnapshot build_snapshot(const std::string& path, const SnapshotOption
       const auto encoding = text_encoding(head, whole);
       const std::size_t start = head.starts_with("\xEF\xBB\xBF") ? 3 : 0;
       fixed_columns = {"line"};
-      blocks = plan_blocks(file, start, 1, false, options, threads);
+      blocks = plan_line_blocks(file, start, options, threads);
       scan = [&, encoding](const Block& b, RecordSink& sink) {
         scan_text(data, b.begin, b.end, b.first_line, encoding, sink);
         return ScanStop{b.end, 0};
@@ -654,7 +653,7 @@ proto::DataSnapshot build_snapshot(const std::string& path, const SnapshotOption
       const std::size_t bom = data.starts_with("\xEF\xBB\xBF") ? 3 : 0;
       shape = detect_json_shape(head.substr(bom), whole);
       if (shape.layout == JsonLayout::lines) {
-        blocks = plan_blocks(file, bom, 1, false, options, threads);
+        blocks = plan_line_blocks(file, bom, options, threads);
         scan = [&](const Block& b, RecordSink& sink) {
           scan_json_lines(data, b.begin, b.end, b.first_line, sink);
           return ScanStop{b.end, 0};
