@@ -960,7 +960,7 @@ void ColumnInference::add(std::string_view value, ValueKind kind) {
   ++count_;
   if (value.size() - 1 >= Recent::kMaxLength || recent_.value_skip > 0) {
     recent_.value_skip -= recent_.value_skip > 0;
-    add_uncached(value, kind);
+    add_value(value, kind);
     return;
   }
   const Recent::Key key = Recent::key(value, kind);
@@ -975,10 +975,6 @@ void ColumnInference::add(std::string_view value, ValueKind kind) {
   end_lookup();
 }
 
-[[gnu::noinline]] void ColumnInference::add_uncached(std::string_view value, ValueKind kind) {
-  add_value(value, kind);
-}
-
 void ColumnInference::end_lookup() {
   constexpr std::uint32_t kRound = 64;
   constexpr std::uint32_t kSkipValues = 4096;
@@ -991,7 +987,8 @@ void ColumnInference::end_lookup() {
 // JSON numbers and ISO dates in JSON strings have the same fast path as CSV text. A JSON number
 // cannot be a code (JSON has no leading zeros) nor a date, so quick_classify() reads it as
 // classify_json_number() does wherever it decides.
-void ColumnInference::add_value(std::string_view value, ValueKind kind) {
+// Out of line: add()'s cache-hit path stays small enough to need no saved registers.
+[[gnu::noinline]] void ColumnInference::add_value(std::string_view value, ValueKind kind) {
   if (kind == ValueKind::text) {
     add_text_value(value);
     return;
@@ -1215,11 +1212,7 @@ std::size_t ColumnInference::add_iso_dates(std::span<const std::string_view> val
 [[gnu::noinline]] void ColumnInference::add_missed(std::string_view value, ValueKind kind,
                                                    const Recent::Key& key, std::size_t slot) {
   const std::uint64_t nulls = null_count_;
-  if (kind == ValueKind::text) {
-    add_text_value(value);
-  } else {
-    add_value(value, kind);
-  }
+  add_value(value, kind);
   recent_.remember(key, slot, null_count_ != nulls);
 }
 
@@ -1234,7 +1227,7 @@ std::size_t ColumnInference::add_recent(std::span<const std::string_view> values
     if (i == kProbe && hits * 4 < kProbe) break;
     const std::string_view v = values[i];
     if (v.size() - 1 >= Recent::kMaxLength) {  // empty (a null, at once) or long
-      add_uncached(v, ValueKind::text);
+      add_value(v, ValueKind::text);
       continue;
     }
     const Recent::Key key = Recent::key(v);
