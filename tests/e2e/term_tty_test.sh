@@ -12,11 +12,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/tmux_fixture.sh"
 # shellcheck source=gdpd_fixture.sh
 source "$(dirname "${BASH_SOURCE[0]}")/gdpd_fixture.sh"
 
-# The pager: counts its runs, keeps what it was given, and shows it like cat.
+# The pager: keeps what it was given, shows it like cat, and counts its run only once all of it
+# is kept, so a test that sees the count never reads a half-written copy.
 cat >"$dir/pager.sh" <<PAGER
 #!/bin/sh
+n=\$((\$(cat "$dir/pager.runs" 2>/dev/null | wc -l) + 1))
+tee "$dir/paged.\$n.part"
+mv "$dir/paged.\$n.part" "$dir/paged.\$n"
 echo run >>"$dir/pager.runs"
-tee "$dir/paged.\$(wc -l <"$dir/pager.runs")"
 PAGER
 chmod +x "$dir/pager.sh"
 runs() { [ -f "$dir/pager.runs" ] && wc -l <"$dir/pager.runs" || echo 0; }
