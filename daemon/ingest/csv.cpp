@@ -315,8 +315,14 @@ class Tokenizer {
       return false;
     };
     for (;;) {
-      const std::size_t p = pos_;
+      std::size_t p = pos_;
       if (p >= limit || p >= size_) return;
+      // Plain text ahead: the bulk path takes what it can.
+      if (columns >= 2 && p - block_ < kBlock && ((quote_ | high_) >> (p - block_)) == 0) {
+        run_bulk(limit, batch, base_offset);
+        p = pos_;
+        if (p >= limit || p >= size_) return;
+      }
       out_ = batch.row();  // the row after the last commit
       // Maybe a blank line: run() knows.
       if (d_[p] == '\n' || d_[p] == '\r') {
@@ -356,6 +362,92 @@ class Tokenizer {
   std::uint64_t line() const { return line_; }
 
  private:
+  // Blocks the bulk path classifies before it reads the records in them.
+  static constexpr std::size_t kBulkBlocks = 8;
+
+  // The bulk path of run_batched(), for the records of a file that need none of the per-field
+  // decisions: from pos_ on, whole blocks without a quote or a byte >= 0x80 are classified a few
+  // at a time and their delimiters and newlines listed; a record is then exactly `columns` field
+  // ends of which only the last is a newline, so one comparison with the next newline checks it,
+  // and its fields go to the batch as views between the ends. It stops, with the tokenizer at the
+  // record start it reached, before a block it cannot take (a quote, a high byte, the data's last
+  // partial block), a record that is not exactly that (a blank line, a wrong field count), or the
+  // limit; run_batched() reads that record the general way and comes back.
+  template <class Batch>
+  void run_bulk(std::size_t limit, Batch& batch, std::uint64_t base_offset) {
+    const std::size_t columns = batch.columns();
+    const std::size_t stride = batch.stride();
+    const char* const d = d_;
+    if (bulk_ends_.size() < columns + kBulkBlocks * kBlock) bulk_ends_.resize(columns + kBulkBlocks * kBlock);
+    std::size_t* const ends = bulk_ends_.data();  // field ends (delimiters and newlines) in order
+    std::size_t newlines[kBulkBlocks * kBlock];   // the newlines among them
+    std::size_t p = pos_;                         // the next record's start
+    std::uint64_t line = line_;
+    std::size_t next = block_;  // the next block to classify
+    std::uint64_t from = kAllBits << (p - block_);
+    std::size_t n = 0;  // ends listed; ends[0] is the next record's first
+    bool more = true;
+    while (more && p < limit) {
+      std::size_t m = 0;
+      for (std::size_t b = 0; b < kBulkBlocks; ++b, next += kBlock, from = kAllBits) {
+        if (size_ - next < kBlock) {
+          more = false;
+          break;
+        }
+#if defined(__SSE2__)
+        if (size_ - next > kPrefetchAhead) _mm_prefetch(d + next + kPrefetchAhead, _MM_HINT_T0);  // see load_block()
+#endif
+        std::uint64_t high = 0, quote = 0, newline = 0;
+        std::uint64_t special = special_bits(d + next, delim_, high, quote, newline) & from;
+        if (((quote | high) & from) != 0) {
+          more = false;
+          break;
+        }
+        newline &= from;
+        for (; special != 0; special &= special - 1) ends[n++] = next + lowest_bit(special);
+        for (; newline != 0; newline &= newline - 1) newlines[m++] = next + lowest_bit(newline);
+      }
+      std::size_t k = 0;  // the next record's first end
+      for (std::size_t r = 0; r < m; ++r) {
+        const std::size_t last = newlines[r];
+        if (p >= limit || k + columns > n || ends[k + columns - 1] != last) {
+          more = false;
+          break;
+        }
+        std::string_view* slot = batch.row();
+        std::size_t s = p;
+        for (std::size_t j = 0; j + 1 < columns; ++j, slot += stride) {
+          const std::size_t e = ends[k + j];
+          *slot = std::string_view(d + s, e - s);
+          s = e + 1;
+        }
+        const std::size_t e = last > s && d[last - 1] == '\r' ? last - 1 : last;
+        *slot = std::string_view(d + s, e - s);
+        batch.commit(base_offset + p, line, false);
+        ++line;
+        p = last + 1;
+        k += columns;
+      }
+      // The ends of the record still open move to the front; `columns` of them without a newline
+      // are too many fields.
+      if (more && n - k >= columns) more = false;
+      if (more) {
+        std::copy(ends + k, ends + n, ends);
+        n -= k;
+      }
+    }
+    pos_ = p;
+    line_ = line;
+    if (p - block_ >= kBlock) {
+      // The blocks passed hold no high byte at or after the first record read here.
+      if (high_ != 0) passed_high_end_ = block_ + kBlock - static_cast<std::size_t>(std::countl_zero(high_));
+      block_ += (p - block_) / kBlock * kBlock;
+      fast_block_ = kNpos;
+      load_block();
+    }
+    rem_ = special_;
+  }
+
   struct Pending {
     std::size_t index;
     std::size_t offset;
@@ -875,6 +967,7 @@ class Tokenizer {
   bool own_output_ = true;
   Scratch scratch_;
   std::vector<Pending> pending_;
+  std::vector<std::size_t> bulk_ends_;  // run_bulk()'s list of field ends
 };
 
 // ---- batches ------------------------------------------------------------------------------

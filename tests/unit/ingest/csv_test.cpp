@@ -690,6 +690,51 @@ TEST_CASE("quotes, delimiters, CRLFs and high bytes at every place around the 64
   }
 }
 
+namespace {
+
+// Long runs of plain records (no quote, no high byte: the scanner's bulk path takes those whole
+// blocks at a time) with now and then a record it must leave to the general path: a blank line, a
+// field too many or too few, a quoted field, a high byte, a lone CR, a CRLF; and sometimes no
+// final line end. Hundreds of rows, so the runs cross many of the bulk path's groups of blocks.
+struct PlainCsv {
+  std::string text;
+  char delim = ',';
+  std::size_t columns = 0;
+};
+
+rc::Gen<PlainCsv> mostly_plain_csv() {
+  return rc::gen::exec([] {
+    PlainCsv out;
+    out.delim = *rc::gen::element(',', ';', '\t', '|');
+    out.columns = *rc::gen::inRange<std::size_t>(2, 9);
+    const auto count = *rc::gen::inRange<std::size_t>(0, 400);
+    const auto odd_one_in = *rc::gen::element(5, 40, 1000);
+    const std::string d(1, out.delim);
+    const auto plain = rc::gen::container<std::string>(rc::gen::element('a', 'Z', '0', '9', ' ', '.', '-'));
+    for (std::size_t r = 0; r < count; ++r) {
+      const bool odd = *rc::gen::inRange(0, odd_one_in) == 0;
+      const int kind = odd ? *rc::gen::inRange(0, 8) : -1;
+      if (kind == 0) out.text += *rc::gen::element<std::string>("\n", "\r\n");  // a blank line
+      std::size_t fields = out.columns;
+      if (kind == 1) fields += 1;
+      if (kind == 2) fields -= 1;
+      const auto odd_field = *rc::gen::inRange<std::size_t>(0, fields);
+      for (std::size_t c = 0; c < fields; ++c) {
+        if (c > 0) out.text += d;
+        std::string value = *rc::gen::resize(12, plain);
+        if (c == odd_field && kind == 3) value = "\"q" + d + "\"\"q\"";
+        if (c == odd_field && kind == 4) value += "\xC3\xA9";
+        if (c == odd_field && kind == 5) value += "\rx";
+        out.text += value;
+      }
+      if (r + 1 < count || *rc::gen::arbitrary<bool>()) out.text += kind == 6 ? "\r\n" : "\n";
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
 TEST_CASE("scanning agrees with a byte-at-a-time reading of the rules", "[csv][property]") {
   // Pieces that make quoting of every kind, CRLFs and lone CRs, and runs long enough to put all of
   // them on both sides of the scanner's 64-byte block edges.
@@ -705,6 +750,10 @@ TEST_CASE("scanning agrees with a byte-at-a-time reading of the rules", "[csv][p
     const auto csv = *generated_csv();
     check_against_reference(csv.text.substr(csv.dialect.data_offset), csv.dialect.delimiter,
                             csv.dialect.header.size());
+  });
+  rc::prop("long runs of plain records, and records that break the run", [] {
+    const auto csv = *mostly_plain_csv();
+    check_against_reference(csv.text, csv.delim, csv.columns);
   });
   rc::prop("any text, a fixed field count", [&] {
     const auto columns = *rc::gen::inRange<std::size_t>(1, 5);
@@ -729,6 +778,19 @@ TEST_CASE("scanning in pieces gives exactly the records of one scan", "[csv][pro
         *rc::gen::inRange<std::size_t>(1, 6), rc::gen::inRange<std::size_t>(0, csv.text.size() + 1));
     const auto pieces = scan_in_pieces(csv.text, csv.dialect, cuts);
     RC_ASSERT(!pieces.rescanned);  // for RFC 4180 data quote parity is exact
+    RC_ASSERT(pieces.rows == whole.rows);
+    RC_ASSERT(pieces.problems == whole.problems);
+  });
+
+  rc::prop("long runs of plain records cut anywhere", [] {
+    const auto csv = *mostly_plain_csv();
+    const auto dialect = plain_dialect(csv.delim, csv.columns);
+    Collect whole;
+    scan_csv(csv.text, 0, csv.text.size(), 1, dialect, whole);
+    const auto cuts = *rc::gen::container<std::vector<std::size_t>>(
+        *rc::gen::inRange<std::size_t>(1, 6), rc::gen::inRange<std::size_t>(0, csv.text.size() + 1));
+    const auto pieces = scan_in_pieces(csv.text, dialect, cuts);
+    RC_ASSERT(!pieces.rescanned);  // each piece stops exactly where the next one starts
     RC_ASSERT(pieces.rows == whole.rows);
     RC_ASSERT(pieces.problems == whole.problems);
   });
