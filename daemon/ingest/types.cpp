@@ -595,6 +595,21 @@ constexpr std::uint64_t eight_digits(std::uint64_t x) {
   return (x * 10000 + (x >> 32)) & 0xFFFFFFFFull;
 }
 
+// An order key for n (1-8) digit values (most significant in the low byte): the same digits read
+// big-endian and right-aligned. Digit strings compare as numbers in base 256 just as in base 10,
+// so keys order as the values do, and the typed loops keep min and max as keys: a byte swap
+// where the value would take three multiplies in a chain. key_value() gives the value back.
+constexpr std::int64_t digit_key(std::uint64_t x, std::size_t n) {
+  return static_cast<std::int64_t>(__builtin_bswap64(x) >> (64 - 8 * n));
+}
+constexpr std::int64_t key_value(std::int64_t key) {
+  return static_cast<std::int64_t>(eight_digits(__builtin_bswap64(static_cast<std::uint64_t>(key))));
+}
+// A signed key's value: a negative key is a negated magnitude key.
+constexpr std::int64_t signed_key_value(std::int64_t key) {
+  return key < 0 ? -key_value(-key) : key_value(key);
+}
+
 // The last two bytes of a 10-byte value, as the low bytes of a word (read without passing its end).
 [[gnu::always_inline]] inline std::uint64_t iso_date_tail(const char* p) {
   return load32(p + 6) >> 16;
@@ -967,7 +982,7 @@ void ColumnInference::add(std::string_view value, ValueKind kind) {
   const std::size_t slot = recent_.slot(key);
   const int seen = recent_.find(key, slot);
   if (seen == 0) {
-    add_missed(value, kind, key, slot);
+    add_missed(value, kind, slot);
   } else {
     null_count_ += seen == 2;
     ++recent_.round_hits;
@@ -1109,19 +1124,21 @@ template <class Take>
 
 // Unsigned integers of 1 to 8 digits without a leading zero; empty values are nulls.
 std::size_t ColumnInference::add_integers(std::span<const std::string_view> values, std::size_t i) {
-  std::int64_t low = int_min_, high = int_max_;
+  std::int64_t low = kNone, high = -kNone;  // as digit_key()s
   std::uint64_t nulls = 0;
   i = for_short_values(values, i, nulls, [&](std::uint64_t raw, std::size_t n) {
     const std::uint64_t x = (raw ^ kZeros) & (~std::uint64_t{0} >> (64 - 8 * n));
     if (!all_digit_values(x) || (n > 1 && (x & 0xFF) == 0)) return false;
-    const auto value = static_cast<std::int64_t>(eight_digits(x << (64 - 8 * n)));
-    low = std::min(low, value);
-    high = std::max(high, value);
+    const std::int64_t key = digit_key(x, n);
+    low = std::min(low, key);
+    high = std::max(high, key);
     distinct_.add(hash_words(raw, 0, kSeed, n));
     return true;
   });
-  int_min_ = low;
-  int_max_ = high;
+  if (low != kNone) {
+    int_min_ = std::min(int_min_, key_value(low));
+    int_max_ = std::max(int_max_, key_value(high));
+  }
   null_count_ += nulls;
   return i;
 }
@@ -1134,8 +1151,13 @@ std::size_t ColumnInference::add_numbers(std::span<const std::string_view> value
   const bool integers = (votes_ & type_bit(ColumnType::integer)) != 0;
   const bool floats = (votes_ & type_bit(ColumnType::floating)) != 0;
   constexpr std::size_t kScales = 8;  // 0 to 7 decimals
+  // Bounds as signed digit_key()s: per scale for floats, and for integers. The bounds of the
+  // scale the last value had stay in registers: that is nearly always the next value's.
   std::array<std::int64_t, kScales> low = filled<std::int64_t, kScales>(kNone);
   std::array<std::int64_t, kScales> high = filled<std::int64_t, kScales>(-kNone);
+  std::size_t scale_now = 0;
+  std::int64_t low_now = kNone, high_now = -kNone;
+  std::int64_t int_low = kNone, int_high = -kNone;
   std::uint64_t nulls = 0;
   i = for_short_values(values, i, nulls, [&](std::uint64_t raw, std::size_t n) {
     const std::size_t sign = (raw & 0xFF) == '-';
@@ -1145,10 +1167,10 @@ std::size_t ColumnInference::add_numbers(std::span<const std::string_view> value
     const std::uint64_t x = ((raw >> (8 * sign)) ^ kZeros) & mask;
     if (all_digit_values(x)) {
       if (!integers || (m > 1 && (x & 0xFF) == 0)) return false;
-      const auto magnitude = static_cast<std::int64_t>(eight_digits(x << (64 - 8 * m)));
-      const std::int64_t value = sign != 0 ? -magnitude : magnitude;
-      int_min_ = std::min(int_min_, value);
-      int_max_ = std::max(int_max_, value);
+      const std::int64_t magnitude = digit_key(x, m);
+      const std::int64_t key = sign != 0 ? -magnitude : magnitude;
+      int_low = std::min(int_low, key);
+      int_high = std::max(int_high, key);
     } else {
       // A decimal point ('.' ^ '0' == 0x1E) becomes a zero byte; the lowest zero byte is found exactly.
       const std::uint64_t dots = x ^ (0x1E1E1E1E1E1E1E1Eull & mask);
@@ -1158,22 +1180,35 @@ std::size_t ColumnInference::add_numbers(std::span<const std::string_view> value
       const std::uint64_t below = (std::uint64_t{1} << (8 * point)) - 1;
       const std::uint64_t merged = (x & below) | ((x >> 8) & ~below);
       if (!all_digit_values(merged)) return false;
-      const auto digits = static_cast<std::int64_t>(eight_digits(merged << (64 - 8 * (m - 1))));
+      const std::int64_t digits = digit_key(merged, m - 1);
       if (digits == 0 && sign != 0) return false;  // -0.0, whose sign the digits cannot keep
       const std::size_t scale = m - 1 - point;
-      const std::int64_t value = sign != 0 ? -digits : digits;
-      low[scale] = std::min(low[scale], value);
-      high[scale] = std::max(high[scale], value);
+      const std::int64_t key = sign != 0 ? -digits : digits;
+      if (scale != scale_now) [[unlikely]] {
+        low[scale_now] = low_now;
+        high[scale_now] = high_now;
+        scale_now = scale;
+        low_now = low[scale];
+        high_now = high[scale];
+      }
+      low_now = std::min(low_now, key);
+      high_now = std::max(high_now, key);
     }
     distinct_.add(hash_words(raw, 0, kSeed, n));
     return true;
   });
+  low[scale_now] = low_now;
+  high[scale_now] = high_now;
   null_count_ += nulls;
+  if (int_low != kNone) {
+    int_min_ = std::min(int_min_, signed_key_value(int_low));
+    int_max_ = std::max(int_max_, signed_key_value(int_high));
+  }
   for (std::size_t scale = 0; scale < kScales; ++scale) {
     if (low[scale] == kNone) continue;
     // Exact operands, one correctly rounded division: the same double a full parse gives.
-    const double min = static_cast<double>(low[scale]) / kPowersOfTen[scale];
-    const double max = static_cast<double>(high[scale]) / kPowersOfTen[scale];
+    const double min = static_cast<double>(signed_key_value(low[scale])) / kPowersOfTen[scale];
+    const double max = static_cast<double>(signed_key_value(high[scale])) / kPowersOfTen[scale];
     if (float_less(min, float_min_)) float_min_ = min;
     if (float_less(float_max_, max)) float_max_ = max;
   }
@@ -1208,40 +1243,49 @@ std::size_t ColumnInference::add_iso_dates(std::span<const std::string_view> val
 }
 
 // Kept out of the lookup loops, so that their few registers are not spilled around the whole of
-// the classification that a hit does not need.
-[[gnu::noinline]] void ColumnInference::add_missed(std::string_view value, ValueKind kind,
-                                                   const Recent::Key& key, std::size_t slot) {
+// the classification that a hit does not need. The key is made again here rather than passed:
+// passed by reference, it would be stored to memory for every lookup, hit or not.
+[[gnu::noinline]] void ColumnInference::add_missed(std::string_view value, ValueKind kind, std::size_t slot) {
   const std::uint64_t nulls = null_count_;
   add_value(value, kind);
-  recent_.remember(key, slot, null_count_ != nulls);
+  recent_.remember(Recent::key(value, kind), slot, null_count_ != nulls);
+}
+
+[[gnu::noinline]] void ColumnInference::count_null() {
+  ++null_count_;
 }
 
 // Returns where it stopped: at the end, or after a probe of the first values that mostly missed.
+// A hit touches no memory but the cache: the counts it needs are derived from the rare paths'
+// (values that were not hits, and hits on a remembered null), which keeps the hit loop free of
+// read-modify-write chains through the stack.
 std::size_t ColumnInference::add_recent(std::span<const std::string_view> values) {
   constexpr std::size_t kProbe = 32;
   constexpr std::uint32_t kSkipBatches = 16;
-  std::size_t hits = 0;
-  std::uint64_t null_hits = 0;
-  std::size_t i = 0;
-  for (; i < values.size(); ++i) {
-    if (i == kProbe && hits * 4 < kProbe) break;
-    const std::string_view v = values[i];
+  std::size_t others = 0;  // values that were not hits
+  const auto one = [&](std::string_view v) {
     if (v.size() - 1 >= Recent::kMaxLength) {  // empty (a null, at once) or long
       add_value(v, ValueKind::text);
-      continue;
+      ++others;
+      return;
     }
     const Recent::Key key = Recent::key(v);
     const std::size_t slot = recent_.slot(key);
     if (const int seen = recent_.find(key, slot); seen != 0) {
-      null_hits += seen == 2;
-      ++hits;
-      continue;
+      if (seen == 2) [[unlikely]]
+        count_null();  // a call, so that the compiler keeps the branch
+      return;
     }
-    add_missed(v, ValueKind::text, key, slot);
-  }
-  null_count_ += null_hits;
+    add_missed(v, ValueKind::text, slot);
+    ++others;
+  };
+  const std::size_t probe = std::min(kProbe, values.size());
+  std::size_t i = 0;
+  for (; i < probe; ++i) one(values[i]);
   // A column of mostly distinct values (ids, amounts, timestamps) gains nothing from the lookups.
-  if (hits * 4 < i) recent_.skip = kSkipBatches;
+  if (i < kProbe || (kProbe - others) * 4 >= kProbe)
+    for (; i < values.size(); ++i) one(values[i]);
+  if ((i - others) * 4 < i) recent_.skip = kSkipBatches;
   return i;
 }
 

@@ -147,7 +147,8 @@ class ColumnInference {
   std::size_t add_numbers(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_iso_dates(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_recent(std::span<const std::string_view> values);
-  void add_missed(std::string_view value, ValueKind kind, const Recent::Key& key, std::size_t slot);
+  void add_missed(std::string_view value, ValueKind kind, std::size_t slot);
+  void count_null();
   void end_lookup();                                       // add()'s round of cache lookups
   void add_value(std::string_view value, ValueKind kind);  // add(), but for the count and the cache
   void take_quick(std::string_view value, const detail::Quick& quick, ValueKind kind);
