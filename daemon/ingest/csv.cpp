@@ -1,11 +1,11 @@
 #include "daemon/ingest/csv.h"
 
 #include "common/utf8.h"
+#include "daemon/ingest/cpu.h"
 
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -133,13 +133,9 @@ std::uint64_t special_bits_baseline(const char* p, char delim, std::uint64_t& hi
 
 using SpecialBits = std::uint64_t (*)(const char*, char, std::uint64_t&, std::uint64_t&, std::uint64_t&);
 
-// GDP_CPU_BASELINE=1 keeps the baseline path on a CPU with AVX2, so that the tests cover both.
 SpecialBits pick_special_bits() {
 #if defined(__x86_64__)
-  __builtin_cpu_init();  // this runs as a static initializer, possibly before libgcc's own
-  const char* baseline = std::getenv("GDP_CPU_BASELINE");
-  if (__builtin_cpu_supports("avx2") && (baseline == nullptr || std::string_view(baseline) != "1"))
-    return special_bits_avx2;
+  if (cpu_has_avx2()) return special_bits_avx2;
 #endif
   return special_bits_baseline;
 }
