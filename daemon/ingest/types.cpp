@@ -1128,8 +1128,15 @@ template <class Take>
 
 }  // namespace
 
-// Unsigned integers of 1 to 8 digits without a leading zero; empty values are nulls.
 std::size_t ColumnInference::add_integers(std::span<const std::string_view> values, std::size_t i) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return add_integers_avx2(values, i);
+#endif
+  return add_integers_scalar(values, i);
+}
+
+// Unsigned integers of 1 to 8 digits without a leading zero; empty values are nulls.
+std::size_t ColumnInference::add_integers_scalar(std::span<const std::string_view> values, std::size_t i) {
   std::int64_t low = kNone, high = -kNone;  // as digit_key()s
   std::uint64_t nulls = 0;
   i = for_short_values(values, i, nulls, [&](std::uint64_t raw, std::size_t n) {
@@ -1243,6 +1250,26 @@ namespace {
   return _mm256_set_epi64x(static_cast<long long>(d), static_cast<long long>(c), static_cast<long long>(b),
                            static_cast<long long>(a));
 }
+// Per 64-bit lane, its bytes in reverse order: a byte swap.
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256i byte_swap(__m256i x) {
+  return _mm256_shuffle_epi8(x, _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
+                                                 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8));
+}
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256i times_ten64(__m256i v) {
+  return _mm256_add_epi64(_mm256_slli_epi64(v, 3), _mm256_slli_epi64(v, 1));
+}
+// Folds four keys into the lane-wise bounds.
+[[gnu::target("avx2"), gnu::always_inline]] inline void fold_bounds(__m256i key, __m256i& low, __m256i& high) {
+  low = _mm256_blendv_epi8(low, key, _mm256_cmpgt_epi64(low, key));
+  high = _mm256_blendv_epi8(high, key, _mm256_cmpgt_epi64(key, high));
+}
+// The smallest of `low`'s lanes and the largest of `high`'s.
+[[gnu::target("avx2")]] std::pair<std::int64_t, std::int64_t> bounds_of(__m256i low, __m256i high) {
+  alignas(32) std::array<std::int64_t, 4> lows{}, highs{};
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lows.data()), low);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(highs.data()), high);
+  return {*std::min_element(lows.begin(), lows.end()), *std::max_element(highs.begin(), highs.end())};
+}
 // All ones in the lanes whose every byte is a digit value: all_digit_values() per lane.
 [[gnu::target("avx2"), gnu::always_inline]] inline __m256i digits_only(__m256i x) {
   const __m256i carried = _mm256_or_si256(_mm256_add_epi64(x, splat(0x7676767676767676ull)), x);
@@ -1262,9 +1289,6 @@ namespace {
   const __m256i zero = _mm256_setzero_si256();
   const __m256i ones = splat(0x0101010101010101ull);
   const __m256i high_bits = splat(kHighBits);
-  // Per 64-bit lane, its bytes in reverse order: a byte swap.
-  const __m256i reverse = _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
-                                           1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
   std::size_t scale = kNoScale;  // the decimals of the values in low/high
   __m256i low = splat(static_cast<std::uint64_t>(kNone));
   __m256i high = splat(static_cast<std::uint64_t>(-kNone));
@@ -1293,7 +1317,7 @@ namespace {
       const __m256i point = _mm256_and_si256(zero_bytes, _mm256_sub_epi64(zero, zero_bytes));  // its high bit
       const __m256i below = _mm256_sub_epi64(_mm256_srli_epi64(point, 7), splat(1));
       const __m256i merged = _mm256_or_si256(_mm256_and_si256(x, below), _mm256_andnot_si256(below, _mm256_srli_epi64(x, 8)));
-      const __m256i digits = _mm256_srlv_epi64(_mm256_shuffle_epi8(merged, reverse),
+      const __m256i digits = _mm256_srlv_epi64(byte_swap(merged),
                                                _mm256_sub_epi64(splat(72), _mm256_slli_epi64(m, 3)));
       if (scale == kNoScale) {
         const auto first_point = static_cast<std::uint64_t>(_mm256_extract_epi64(point, 0));
@@ -1312,8 +1336,7 @@ namespace {
       ok = _mm256_movemask_epi8(good) == -1 && (votes_ & type_bit(ColumnType::floating)) != 0;
       if (ok) {
         const __m256i key = _mm256_sub_epi64(_mm256_xor_si256(digits, sign), sign);
-        low = _mm256_blendv_epi8(low, key, _mm256_cmpgt_epi64(low, key));
-        high = _mm256_blendv_epi8(high, key, _mm256_cmpgt_epi64(key, high));
+        fold_bounds(key, low, high);
       }
     }
     if (!ok) {
@@ -1330,20 +1353,142 @@ namespace {
     distinct_.add(hash_words(r3, 0, kSeed, n3));
   }
   if (scale != kNoScale) {
-    alignas(32) std::array<std::int64_t, 4> lows{}, highs{};
-    _mm256_store_si256(reinterpret_cast<__m256i*>(lows.data()), low);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(highs.data()), high);
-    const std::int64_t min = *std::min_element(lows.begin(), lows.end());
-    const std::int64_t max = *std::max_element(highs.begin(), highs.end());
+    const auto [min, max] = bounds_of(low, high);
     if (min != kNone) take_float_bounds(min, max, scale);
   }
   if (stop < values.size()) return stop;
   return add_numbers_scalar(values, i);
 }
+
+// add_integers_scalar() four values at a time, as add_numbers_avx2() does.
+[[gnu::target("avx2")]] std::size_t ColumnInference::add_integers_avx2(std::span<const std::string_view> values,
+                                                                       std::size_t i) {
+  __m256i low = splat(static_cast<std::uint64_t>(kNone));
+  __m256i high = splat(static_cast<std::uint64_t>(-kNone));
+  std::size_t stop = values.size();
+  for (; i + 4 <= values.size(); i += 4) {
+    const std::string_view* v = values.data() + i;
+    const std::size_t n0 = v[0].size(), n1 = v[1].size(), n2 = v[2].size(), n3 = v[3].size();
+    bool ok = ((n0 - 1) | (n1 - 1) | (n2 - 1) | (n3 - 1)) < 8;
+    std::uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+    if (ok) {
+      r0 = load_short(v[0].data(), n0);
+      r1 = load_short(v[1].data(), n1);
+      r2 = load_short(v[2].data(), n2);
+      r3 = load_short(v[3].data(), n3);
+      const __m256i n8 = _mm256_slli_epi64(lanes(n0, n1, n2, n3), 3);
+      const __m256i mask = _mm256_srlv_epi64(splat(~std::uint64_t{0}), _mm256_sub_epi64(splat(64), n8));
+      const __m256i x = _mm256_and_si256(_mm256_xor_si256(lanes(r0, r1, r2, r3), splat(kZeros)), mask);
+      // A leading zero makes a code, unless it is the only digit.
+      const __m256i leading_zero = _mm256_andnot_si256(_mm256_cmpeq_epi64(n8, splat(8)),
+                                                       _mm256_cmpeq_epi64(_mm256_and_si256(x, splat(0xFF)), _mm256_setzero_si256()));
+      ok = _mm256_movemask_epi8(_mm256_andnot_si256(leading_zero, digits_only(x))) == -1;
+      if (ok) fold_bounds(_mm256_srlv_epi64(byte_swap(x), _mm256_sub_epi64(splat(64), n8)), low, high);
+    }
+    if (!ok) {
+      const std::size_t at = add_integers_scalar(values.first(i + 4), i);
+      if (at < i + 4) {
+        stop = at;
+        break;
+      }
+      continue;
+    }
+    distinct_.add(hash_words(r0, 0, kSeed, n0));
+    distinct_.add(hash_words(r1, 0, kSeed, n1));
+    distinct_.add(hash_words(r2, 0, kSeed, n2));
+    distinct_.add(hash_words(r3, 0, kSeed, n3));
+  }
+  if (const auto [min, max] = bounds_of(low, high); min != kNone) {
+    int_min_ = std::min(int_min_, key_value(min));
+    int_max_ = std::max(int_max_, key_value(max));
+  }
+  if (stop < values.size()) return stop;
+  return add_integers_scalar(values, i);
+}
+
+// add_iso_dates_scalar() four values at a time. With the dashes at their places, "YYYY-MM-" as a
+// word xor "0000-00-" is the digit values with zero bytes for the dashes, so the word byte-swapped
+// with the day in its low byte orders as the dates do: the loop keeps min and max of that, and
+// makes date_key()s of the two at the end. February 29th goes to the scalar loop, which knows
+// leap years.
+[[gnu::target("avx2")]] std::size_t ColumnInference::add_iso_dates_avx2(std::span<const std::string_view> values,
+                                                                        std::size_t i) {
+  constexpr std::uint64_t kDashes = 0x2D30302D30303030ull;
+  __m256i low = splat(static_cast<std::uint64_t>(kNone));
+  __m256i high = splat(static_cast<std::uint64_t>(-kNone));
+  std::size_t stop = values.size();
+  for (; i + 4 <= values.size(); i += 4) {
+    const std::string_view* v = values.data() + i;
+    bool ok = v[0].size() == 10 && v[1].size() == 10 && v[2].size() == 10 && v[3].size() == 10;
+    std::uint64_t f0 = 0, f1 = 0, f2 = 0, f3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    if (ok) {
+      f0 = load64(v[0].data());
+      f1 = load64(v[1].data());
+      f2 = load64(v[2].data());
+      f3 = load64(v[3].data());
+      t0 = iso_date_tail(v[0].data());
+      t1 = iso_date_tail(v[1].data());
+      t2 = iso_date_tail(v[2].data());
+      t3 = iso_date_tail(v[3].data());
+      const __m256i zero = _mm256_setzero_si256();
+      const __m256i byte = splat(0xFF);
+      const __m256i x = _mm256_xor_si256(lanes(f0, f1, f2, f3), splat(kDashes));
+      const __m256i day_digits = _mm256_xor_si256(lanes(t0, t1, t2, t3), splat(0x3030));
+      __m256i good = _mm256_cmpeq_epi64(_mm256_and_si256(x, splat(0xFF0000FF00000000ull)), zero);
+      good = _mm256_and_si256(good, _mm256_and_si256(digits_only(x), digits_only(day_digits)));
+      const __m256i month = _mm256_add_epi64(times_ten64(_mm256_and_si256(_mm256_srli_epi64(x, 40), byte)),
+                                             _mm256_and_si256(_mm256_srli_epi64(x, 48), byte));
+      const __m256i day =
+          _mm256_add_epi64(times_ten64(_mm256_and_si256(day_digits, byte)), _mm256_srli_epi64(day_digits, 8));
+      // Days in the month: 30 + (m + m / 8) % 2 but for February, 28 here (the 29th is the scalar loop's).
+      const __m256i odd = _mm256_and_si256(_mm256_add_epi64(month, _mm256_srli_epi64(month, 3)), splat(1));
+      const __m256i days = _mm256_blendv_epi8(_mm256_add_epi64(splat(30), odd), splat(28),
+                                              _mm256_cmpeq_epi64(month, splat(2)));
+      good = _mm256_and_si256(good, _mm256_cmpgt_epi64(month, zero));
+      good = _mm256_and_si256(good, _mm256_cmpgt_epi64(splat(13), month));
+      good = _mm256_and_si256(good, _mm256_cmpgt_epi64(day, zero));
+      good = _mm256_andnot_si256(_mm256_cmpgt_epi64(day, days), good);
+      ok = _mm256_movemask_epi8(good) == -1;
+      if (ok) fold_bounds(_mm256_or_si256(byte_swap(x), day), low, high);
+    }
+    if (!ok) {
+      const std::size_t at = add_iso_dates_scalar(values.first(i + 4), i);
+      if (at < i + 4) {
+        stop = at;
+        break;
+      }
+      continue;
+    }
+    distinct_.add(hash_words(f0, t0, kSeed, 10));
+    distinct_.add(hash_words(f1, t1, kSeed, 10));
+    distinct_.add(hash_words(f2, t2, kSeed, 10));
+    distinct_.add(hash_words(f3, t3, kSeed, 10));
+  }
+  if (const auto [min, max] = bounds_of(low, high); min != kNone) {
+    // Back from the swapped word: the year's digits in bytes 7-4, the month's in 2-1, the day in 0.
+    const auto date_of = [](std::int64_t key) {
+      const auto k = static_cast<std::uint64_t>(key);
+      const auto digit = [k](int byte) { return static_cast<int>((k >> (8 * byte)) & 0xFF); };
+      return date_key(digit(7) * 1000 + digit(6) * 100 + digit(5) * 10 + digit(4), digit(2) * 10 + digit(1),
+                      digit(0));
+    };
+    date_min_[kYmdDash] = std::min(date_min_[kYmdDash], date_of(min));
+    date_max_[kYmdDash] = std::max(date_max_[kYmdDash], date_of(max));
+  }
+  if (stop < values.size()) return stop;
+  return add_iso_dates_scalar(values, i);
+}
 #endif
 
-// YYYY-MM-DD in a column whose every date so far was one.
 std::size_t ColumnInference::add_iso_dates(std::span<const std::string_view> values, std::size_t i) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return add_iso_dates_avx2(values, i);
+#endif
+  return add_iso_dates_scalar(values, i);
+}
+
+// YYYY-MM-DD in a column whose every date so far was one.
+std::size_t ColumnInference::add_iso_dates_scalar(std::span<const std::string_view> values, std::size_t i) {
   std::int64_t low = date_min_[kYmdDash];
   std::int64_t high = date_max_[kYmdDash];
   std::uint64_t nulls = 0;

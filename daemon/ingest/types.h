@@ -144,11 +144,15 @@ class ColumnInference {
   enum class Shape { integers, numbers, iso_dates, other };
   Shape shape() const;
   std::size_t add_integers(std::span<const std::string_view> values, std::size_t i);
+  std::size_t add_integers_scalar(std::span<const std::string_view> values, std::size_t i);
+  std::size_t add_integers_avx2(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_numbers(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_numbers_scalar(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_numbers_avx2(std::span<const std::string_view> values, std::size_t i);
   void take_float_bounds(std::int64_t low, std::int64_t high, std::size_t scale);
   std::size_t add_iso_dates(std::span<const std::string_view> values, std::size_t i);
+  std::size_t add_iso_dates_scalar(std::span<const std::string_view> values, std::size_t i);
+  std::size_t add_iso_dates_avx2(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_recent(std::span<const std::string_view> values);
   void add_missed(std::string_view value, ValueKind kind, std::size_t slot);
   void count_null();
