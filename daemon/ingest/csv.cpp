@@ -142,6 +142,110 @@ SpecialBits pick_special_bits() {
 
 const SpecialBits special_bits = pick_special_bits();
 
+// ---- the bulk path's lists (see Tokenizer::run_bulk) ----------------------------------------------
+
+// Blocks the bulk path classifies before it reads the records in them.
+constexpr std::size_t kBulkBlocks = 8;
+// Entries a list may be written past its count: the fast lister stores whole rounds.
+constexpr std::size_t kListSlack = 16;
+
+// Where a group of blocks was listed: `next` is the first block not listed, `ends` and `newlines`
+// the counts so far.
+struct BulkLists {
+  std::size_t next = 0;
+  std::size_t ends = 0;
+  std::size_t newlines = 0;
+};
+
+// Appends base + the index of each set bit of `bits` to out[count...]. The fast version stores a
+// round of kListSlack entries whatever the count (the number of bits in a block varies from block
+// to block, and a loop that stops at the last one mispredicts its exit once per block), then the rest.
+template <bool kFast>
+[[gnu::always_inline]] inline void list_bits(std::uint64_t bits, std::size_t base, std::size_t* out,
+                                             std::size_t& count) {
+  if constexpr (kFast) {
+    const auto total = static_cast<std::size_t>(std::popcount(bits));
+    std::size_t* at = out + count;
+    // The top bit keeps the count of trailing zeros defined once `bits` runs out (std::countr_zero
+    // tests for zero, and the compiler turns that test into a branch per entry).
+    constexpr std::uint64_t kTop = std::uint64_t{1} << 63;
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < kListSlack; ++k) {
+      at[k] = base + static_cast<std::size_t>(__builtin_ctzll(bits | kTop));
+      bits &= bits - 1;
+    }
+    for (std::size_t k = kListSlack; k < total; ++k) {
+      at[k] = base + static_cast<std::size_t>(std::countr_zero(bits));
+      bits &= bits - 1;
+    }
+    count += total;
+  } else {
+    for (; bits != 0; bits &= bits - 1) out[count++] = base + lowest_bit(bits);
+  }
+}
+
+// Lists the delimiters and newlines of up to kBulkBlocks whole blocks from lists.next, the first of
+// them from bit `from` on; false when it stopped before a block it cannot take (a quote, a byte
+// >= 0x80, fewer than 64 bytes left).
+template <bool kFast>
+[[gnu::always_inline]] inline bool list_group_body(const char* d, std::size_t size, char delim, std::uint64_t from,
+                                                   BulkLists& lists, std::size_t* ends, std::size_t* newlines) {
+  std::size_t next = lists.next, n = lists.ends, m = lists.newlines;
+  bool whole = true;
+  for (std::size_t b = 0; b < kBulkBlocks; ++b, next += kBlock, from = kAllBits) {
+    if (size - next < kBlock) {
+      whole = false;
+      break;
+    }
+#if defined(__SSE2__)
+    if (size - next > kPrefetchAhead) _mm_prefetch(d + next + kPrefetchAhead, _MM_HINT_T0);  // see load_block()
+#endif
+    std::uint64_t high = 0, quote = 0, newline = 0;
+    std::uint64_t special = 0;
+#if defined(__x86_64__)
+    if constexpr (kFast) {
+      special = special_bits_avx2(d + next, delim, high, quote, newline) & from;
+    } else {
+      special = special_bits_baseline(d + next, delim, high, quote, newline) & from;
+    }
+#else
+    special = special_bits_baseline(d + next, delim, high, quote, newline) & from;
+#endif
+    if (((quote | high) & from) != 0) {
+      whole = false;
+      break;
+    }
+    list_bits<kFast>(special, next, ends, n);
+    list_bits<false>(newline & from, next, newlines, m);  // one or two: a round would be mostly waste
+  }
+  lists = {next, n, m};
+  return whole;
+}
+
+using ListGroup = bool (*)(const char*, std::size_t, char, std::uint64_t, BulkLists&, std::size_t*, std::size_t*);
+
+bool list_group_baseline(const char* d, std::size_t size, char delim, std::uint64_t from, BulkLists& lists,
+                         std::size_t* ends, std::size_t* newlines) {
+  return list_group_body<false>(d, size, delim, from, lists, ends, newlines);
+}
+
+#if defined(__x86_64__)
+[[gnu::target("avx2,popcnt,bmi")]] bool list_group_avx2(const char* d, std::size_t size, char delim,
+                                                        std::uint64_t from, BulkLists& lists, std::size_t* ends,
+                                                        std::size_t* newlines) {
+  return list_group_body<true>(d, size, delim, from, lists, ends, newlines);
+}
+#endif
+
+ListGroup pick_list_group() {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return list_group_avx2;
+#endif
+  return list_group_baseline;
+}
+
+const ListGroup list_group = pick_list_group();
+
 // Bits of the 64 readable bytes at p that are a quote; `newline` gets the newlines.
 inline std::uint64_t quote_bits(const char* p, std::uint64_t& newline) {
 #if defined(__SSE2__)
@@ -358,9 +462,6 @@ class Tokenizer {
   std::uint64_t line() const { return line_; }
 
  private:
-  // Blocks the bulk path classifies before it reads the records in them.
-  static constexpr std::size_t kBulkBlocks = 8;
-
   // The bulk path of run_batched(), for the records of a file that need none of the per-field
   // decisions: from pos_ on, whole blocks without a quote or a byte >= 0x80 are classified a few
   // at a time and their delimiters and newlines listed; a record is then exactly `columns` field
@@ -370,39 +471,25 @@ class Tokenizer {
   // partial block), a record that is not exactly that (a blank line, a wrong field count), or the
   // limit; run_batched() reads that record the general way and comes back.
   template <class Batch>
-  void run_bulk(std::size_t limit, Batch& batch, std::uint64_t base_offset) {
+  [[gnu::noinline]] void run_bulk(std::size_t limit, Batch& batch, std::uint64_t base_offset) {
     const std::size_t columns = batch.columns();
     const std::size_t stride = batch.stride();
     const char* const d = d_;
-    if (bulk_ends_.size() < columns + kBulkBlocks * kBlock) bulk_ends_.resize(columns + kBulkBlocks * kBlock);
-    std::size_t* const ends = bulk_ends_.data();  // field ends (delimiters and newlines) in order
-    std::size_t newlines[kBulkBlocks * kBlock];   // the newlines among them
-    std::size_t p = pos_;                         // the next record's start
+    const std::size_t room = columns + kBulkBlocks * kBlock + kListSlack;
+    if (bulk_ends_.size() < room) bulk_ends_.resize(room);
+    std::size_t* const ends = bulk_ends_.data();                // field ends (delimiters and newlines) in order
+    std::size_t newlines[kBulkBlocks * kBlock + kListSlack];  // the newlines among them
+    std::size_t p = pos_;                                       // the next record's start
     std::uint64_t line = line_;
-    std::size_t next = block_;  // the next block to classify
+    BulkLists lists{block_, 0, 0};  // ends[0] is the next record's first
     std::uint64_t from = kAllBits << (p - block_);
-    std::size_t n = 0;  // ends listed; ends[0] is the next record's first
     bool more = true;
     while (more && p < limit) {
-      std::size_t m = 0;
-      for (std::size_t b = 0; b < kBulkBlocks; ++b, next += kBlock, from = kAllBits) {
-        if (size_ - next < kBlock) {
-          more = false;
-          break;
-        }
-#if defined(__SSE2__)
-        if (size_ - next > kPrefetchAhead) _mm_prefetch(d + next + kPrefetchAhead, _MM_HINT_T0);  // see load_block()
-#endif
-        std::uint64_t high = 0, quote = 0, newline = 0;
-        std::uint64_t special = special_bits(d + next, delim_, high, quote, newline) & from;
-        if (((quote | high) & from) != 0) {
-          more = false;
-          break;
-        }
-        newline &= from;
-        for (; special != 0; special &= special - 1) ends[n++] = next + lowest_bit(special);
-        for (; newline != 0; newline &= newline - 1) newlines[m++] = next + lowest_bit(newline);
-      }
+      lists.newlines = 0;
+      more = list_group(d, size_, delim_, from, lists, ends, newlines);
+      from = kAllBits;
+      const std::size_t n = lists.ends;
+      const std::size_t m = lists.newlines;
       std::size_t k = 0;  // the next record's first end
       for (std::size_t r = 0; r < m; ++r) {
         const std::size_t last = newlines[r];
@@ -429,7 +516,7 @@ class Tokenizer {
       if (more && n - k >= columns) more = false;
       if (more) {
         std::copy(ends + k, ends + n, ends);
-        n -= k;
+        lists.ends = n - k;
       }
     }
     pos_ = p;

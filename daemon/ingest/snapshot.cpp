@@ -285,16 +285,24 @@ class ChunkSink : public RecordSink {
     for (std::size_t c = 0; c < batch.columns && c < columns_.size(); ++c) {
       columns_[c].inference.add_text(batch.column(c));
     }
-    for (std::size_t r = 0; r < batch.rows; ++r) {
-      // The row is put together as a RecordView only when the sample wants it.
-      sample(batch.offsets[r], [&]() -> const RecordView& {
-        row_fields_.resize(batch.columns);
-        for (std::size_t c = 0; c < batch.columns; ++c)
-          row_fields_[c].value = batch.values[c * batch.stride + r];
-        row_ = RecordView{row_fields_, batch.offsets[r], batch.lines[r]};
-        return row_;
-      });
+    // The row is put together as a RecordView only when the sample wants it.
+    const auto view = [&](std::size_t r) -> const RecordView& {
+      row_fields_.resize(batch.columns);
+      for (std::size_t c = 0; c < batch.columns; ++c) row_fields_[c].value = batch.values[c * batch.stride + r];
+      row_ = RecordView{row_fields_, batch.offsets[r], batch.lines[r]};
+      return row_;
+    };
+    if (options_.method == proto::ExtractionMethod::random) {
+      // The common case, without sample()'s choice per row: once the sample is full, a row costs
+      // its priority and one comparison.
+      for (std::size_t r = 0; r < batch.rows; ++r) {
+        const auto priority = random_priority(batch.offsets[r]);
+        if (sample_.wants(priority)) [[unlikely]]
+          sample_.add(store(view(r), priority));
+      }
+      return;
     }
+    for (std::size_t r = 0; r < batch.rows; ++r) sample(batch.offsets[r], [&]() -> const RecordView& { return view(r); });
   }
 
   void malformed(Malformed problem) override {
@@ -346,6 +354,9 @@ class ChunkSink : public RecordSink {
   std::unordered_map<std::string, Stratum> strata_;
 
  private:
+  // A record's place in the random sample: the seed and its byte offset alone decide it.
+  std::uint64_t random_priority(std::uint64_t offset) const { return mix(seed_ ^ mix(offset)); }
+
   // `view()` gives the record at `offset`; it is called only if the record is stored or needed
   // for its stratum.
   template <class View>
@@ -355,7 +366,7 @@ class ChunkSink : public RecordSink {
         if (sample_.wants(offset)) sample_.add(store(view(), offset));
         break;
       case proto::ExtractionMethod::random: {
-        const auto priority = mix(seed_ ^ mix(offset));
+        const auto priority = random_priority(offset);
         if (sample_.wants(priority)) sample_.add(store(view(), priority));
         break;
       }
