@@ -115,8 +115,10 @@ std::uint64_t special_bits_baseline(const char* p, char delim, std::uint64_t& hi
          std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(b))} << 32;
 }
 
-[[gnu::target("avx2")]] std::uint64_t special_bits_avx2(const char* p, char delim, std::uint64_t& high,
-                                                        std::uint64_t& quote, std::uint64_t& newline) {
+[[gnu::target("avx2")]] inline std::uint64_t special_bits_avx2(const char* p, char delim,
+                                                                                   std::uint64_t& high,
+                                                                                   std::uint64_t& quote,
+                                                                                   std::uint64_t& newline) {
   const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
   const __m256i vq = _mm256_set1_epi8('"');
@@ -133,9 +135,18 @@ std::uint64_t special_bits_baseline(const char* p, char delim, std::uint64_t& hi
 
 using SpecialBits = std::uint64_t (*)(const char*, char, std::uint64_t&, std::uint64_t&, std::uint64_t&);
 
+#if defined(__x86_64__)
+// special_bits_avx2() for the tokenizer's own blocks, through the pointer below; the bulk path's
+// lister has it inline.
+[[gnu::target("avx2")]] std::uint64_t special_bits_avx2_call(const char* p, char delim, std::uint64_t& high,
+                                                             std::uint64_t& quote, std::uint64_t& newline) {
+  return special_bits_avx2(p, delim, high, quote, newline);
+}
+#endif
+
 SpecialBits pick_special_bits() {
 #if defined(__x86_64__)
-  if (cpu_has_avx2()) return special_bits_avx2;
+  if (cpu_has_avx2()) return special_bits_avx2_call;
 #endif
   return special_bits_baseline;
 }
@@ -491,13 +502,16 @@ class Tokenizer {
       const std::size_t n = lists.ends;
       const std::size_t m = lists.newlines;
       std::size_t k = 0;  // the next record's first end
+      // The batch's arrays are written here directly, its row count kept in a local: stored
+      // through the views, the batch's members would be reloaded for every record.
+      auto rows = batch.rows_for_bulk();
       for (std::size_t r = 0; r < m; ++r) {
         const std::size_t last = newlines[r];
         if (p >= limit || k + columns > n || ends[k + columns - 1] != last) {
           more = false;
           break;
         }
-        std::string_view* slot = batch.row();
+        std::string_view* slot = rows.values + rows.count;
         std::size_t s = p;
         for (std::size_t j = 0; j + 1 < columns; ++j, slot += stride) {
           const std::size_t e = ends[k + j];
@@ -506,11 +520,14 @@ class Tokenizer {
         }
         const std::size_t e = last > s && d[last - 1] == '\r' ? last - 1 : last;
         *slot = std::string_view(d + s, e - s);
-        batch.commit(base_offset + p, line, false);
+        rows.offsets[rows.count] = base_offset + p;
+        rows.lines[rows.count] = line;
+        if (++rows.count == rows.capacity) rows = batch.commit_bulk(rows.count);
         ++line;
         p = last + 1;
         k += columns;
       }
+      batch.commit_bulk(rows.count);
       // The ends of the record still open move to the front; `columns` of them without a newline
       // are too many fields.
       if (more && n - k >= columns) more = false;
@@ -1089,6 +1106,23 @@ class Batcher {
     offsets_[rows_] = offset;
     lines_[rows_] = line;
     if (++rows_ == capacity_) flush();
+  }
+
+  // The bulk path's way in: the arrays and the row count, for plain rows written straight into
+  // them (all in the data, nothing foreign); commit_bulk() takes the new count, flushes a full
+  // batch, and gives the arrays back for more.
+  struct BulkRows {
+    std::string_view* values;
+    std::uint64_t* offsets;
+    std::uint64_t* lines;
+    std::size_t count;
+    std::size_t capacity;
+  };
+  BulkRows rows_for_bulk() { return {values_.data(), offsets_.data(), lines_.data(), rows_, capacity_}; }
+  BulkRows commit_bulk(std::size_t count) {
+    rows_ = count;
+    if (rows_ == capacity_) flush();
+    return rows_for_bulk();
   }
 
   // commit(offset, line, true) for a row where only the columns `rebuilt` names (items with an
