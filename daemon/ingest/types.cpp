@@ -1168,18 +1168,25 @@ std::size_t ColumnInference::add_numbers(std::span<const std::string_view> value
 }
 
 // Folds the bounds of one scale, as signed digit_key()s, into the float bounds.
+// The loops call this for every batch, and nearly always with bounds already folded in: the keys
+// folded so far per scale say so without the two divisions.
 void ColumnInference::take_float_bounds(std::int64_t low, std::int64_t high, std::size_t scale) {
   // Exact operands, one correctly rounded division: the same double a full parse gives.
-  const double min = static_cast<double>(signed_key_value(low)) / kPowersOfTen[scale];
-  const double max = static_cast<double>(signed_key_value(high)) / kPowersOfTen[scale];
-  if (float_less(min, float_min_)) float_min_ = min;
-  if (float_less(float_max_, max)) float_max_ = max;
+  if (low < folded_low_[scale]) {
+    folded_low_[scale] = low;
+    const double min = static_cast<double>(signed_key_value(low)) / kPowersOfTen[scale];
+    if (float_less(min, float_min_)) float_min_ = min;
+  }
+  if (high > folded_high_[scale]) {
+    folded_high_[scale] = high;
+    const double max = static_cast<double>(signed_key_value(high)) / kPowersOfTen[scale];
+    if (float_less(float_max_, max)) float_max_ = max;
+  }
 }
 
 std::size_t ColumnInference::add_numbers_scalar(std::span<const std::string_view> values, std::size_t i) {
   const bool integers = (votes_ & type_bit(ColumnType::integer)) != 0;
   const bool floats = (votes_ & type_bit(ColumnType::floating)) != 0;
-  constexpr std::size_t kScales = 8;  // 0 to 7 decimals
   // Bounds as signed digit_key()s: per scale for floats, and for integers. The bounds of the
   // scale the last value had stay in registers: that is nearly always the next value's.
   std::array<std::int64_t, kScales> low = filled<std::int64_t, kScales>(kNone);

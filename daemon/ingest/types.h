@@ -196,6 +196,11 @@ class ColumnInference {
   std::array<std::int64_t, kDateTimeFormats> datetime_max_ = filled<std::int64_t, kDateTimeFormats>(-kNone);
   Distinct distinct_;
   Recent recent_;
+  // The number loops' float bounds, as the digit keys per number of decimals (0 to 7) already in
+  // float_min_ and float_max_: not part of the result, merge() ignores them.
+  static constexpr std::size_t kScales = 8;
+  std::array<std::int64_t, kScales> folded_low_ = filled<std::int64_t, kScales>(kNone);
+  std::array<std::int64_t, kScales> folded_high_ = filled<std::int64_t, kScales>(-kNone);
 };
 
 }  // namespace gdp::ingest
