@@ -10,7 +10,10 @@ bool detect_avx2() {
 #if defined(__x86_64__)
   __builtin_cpu_init();  // this may run as a static initializer, before libgcc's own
   const char* baseline = std::getenv("GDP_CPU_BASELINE");
-  return __builtin_cpu_supports("avx2") && (baseline == nullptr || std::string_view(baseline) != "1");
+  const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+                   __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("lzcnt") &&
+                   __builtin_cpu_supports("popcnt");
+  return cpu && (baseline == nullptr || std::string_view(baseline) != "1");
 #else
   return false;
 #endif

@@ -110,15 +110,13 @@ std::uint64_t special_bits_baseline(const char* p, char delim, std::uint64_t& hi
 }
 
 #if defined(__x86_64__)
-[[gnu::target("avx2")]] std::uint64_t mask32x2(__m256i a, __m256i b) {
+GDP_AVX2 std::uint64_t mask32x2(__m256i a, __m256i b) {
   return static_cast<std::uint32_t>(_mm256_movemask_epi8(a)) |
          std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(b))} << 32;
 }
 
-[[gnu::target("avx2")]] inline std::uint64_t special_bits_avx2(const char* p, char delim,
-                                                                                   std::uint64_t& high,
-                                                                                   std::uint64_t& quote,
-                                                                                   std::uint64_t& newline) {
+GDP_AVX2 inline std::uint64_t special_bits_avx2(const char* p, char delim, std::uint64_t& high,
+                                                std::uint64_t& quote, std::uint64_t& newline) {
   const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
   const __m256i vq = _mm256_set1_epi8('"');
@@ -138,8 +136,8 @@ using SpecialBits = std::uint64_t (*)(const char*, char, std::uint64_t&, std::ui
 #if defined(__x86_64__)
 // special_bits_avx2() for the tokenizer's own blocks, through the pointer below; the bulk path's
 // lister has it inline.
-[[gnu::target("avx2")]] std::uint64_t special_bits_avx2_call(const char* p, char delim, std::uint64_t& high,
-                                                             std::uint64_t& quote, std::uint64_t& newline) {
+GDP_AVX2 std::uint64_t special_bits_avx2_call(const char* p, char delim, std::uint64_t& high,
+                                              std::uint64_t& quote, std::uint64_t& newline) {
   return special_bits_avx2(p, delim, high, quote, newline);
 }
 #endif
@@ -199,8 +197,9 @@ template <bool kFast>
 // them from bit `from` on; false when it stopped before a block it cannot take (a quote, a byte
 // >= 0x80, fewer than 64 bytes left).
 template <bool kFast>
-[[gnu::always_inline]] inline bool list_group_body(const char* d, std::size_t size, char delim, std::uint64_t from,
-                                                   BulkLists& lists, std::size_t* ends, std::size_t* newlines) {
+[[gnu::always_inline]] inline bool list_group_body(const char* d, std::size_t size, char delim,
+                                                   std::uint64_t from, BulkLists& lists, std::size_t* ends,
+                                                   std::size_t* newlines) {
   std::size_t next = lists.next, n = lists.ends, m = lists.newlines;
   bool whole = true;
   for (std::size_t b = 0; b < kBulkBlocks; ++b, next += kBlock, from = kAllBits) {
@@ -209,7 +208,8 @@ template <bool kFast>
       break;
     }
 #if defined(__SSE2__)
-    if (size - next > kPrefetchAhead) _mm_prefetch(d + next + kPrefetchAhead, _MM_HINT_T0);  // see load_block()
+    if (size - next > kPrefetchAhead)
+      _mm_prefetch(d + next + kPrefetchAhead, _MM_HINT_T0);  // see load_block()
 #endif
     std::uint64_t high = 0, quote = 0, newline = 0;
     std::uint64_t special = 0;
@@ -233,7 +233,8 @@ template <bool kFast>
   return whole;
 }
 
-using ListGroup = bool (*)(const char*, std::size_t, char, std::uint64_t, BulkLists&, std::size_t*, std::size_t*);
+using ListGroup = bool (*)(const char*, std::size_t, char, std::uint64_t, BulkLists&, std::size_t*,
+                           std::size_t*);
 
 bool list_group_baseline(const char* d, std::size_t size, char delim, std::uint64_t from, BulkLists& lists,
                          std::size_t* ends, std::size_t* newlines) {
@@ -241,9 +242,8 @@ bool list_group_baseline(const char* d, std::size_t size, char delim, std::uint6
 }
 
 #if defined(__x86_64__)
-[[gnu::target("avx2,popcnt,bmi")]] bool list_group_avx2(const char* d, std::size_t size, char delim,
-                                                        std::uint64_t from, BulkLists& lists, std::size_t* ends,
-                                                        std::size_t* newlines) {
+GDP_AVX2 bool list_group_avx2(const char* d, std::size_t size, char delim, std::uint64_t from,
+                              BulkLists& lists, std::size_t* ends, std::size_t* newlines) {
   return list_group_body<true>(d, size, delim, from, lists, ends, newlines);
 }
 #endif
@@ -488,9 +488,9 @@ class Tokenizer {
     const char* const d = d_;
     const std::size_t room = columns + kBulkBlocks * kBlock + kListSlack;
     if (bulk_ends_.size() < room) bulk_ends_.resize(room);
-    std::size_t* const ends = bulk_ends_.data();                // field ends (delimiters and newlines) in order
+    std::size_t* const ends = bulk_ends_.data();              // field ends (delimiters and newlines) in order
     std::size_t newlines[kBulkBlocks * kBlock + kListSlack];  // the newlines among them
-    std::size_t p = pos_;                                       // the next record's start
+    std::size_t p = pos_;                                     // the next record's start
     std::uint64_t line = line_;
     BulkLists lists{block_, 0, 0};  // ends[0] is the next record's first
     std::uint64_t from = kAllBits << (p - block_);

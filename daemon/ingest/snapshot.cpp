@@ -288,7 +288,8 @@ class ChunkSink : public RecordSink {
     // The row is put together as a RecordView only when the sample wants it.
     const auto view = [&](std::size_t r) -> const RecordView& {
       row_fields_.resize(batch.columns);
-      for (std::size_t c = 0; c < batch.columns; ++c) row_fields_[c].value = batch.values[c * batch.stride + r];
+      for (std::size_t c = 0; c < batch.columns; ++c)
+        row_fields_[c].value = batch.values[c * batch.stride + r];
       row_ = RecordView{row_fields_, batch.offsets[r], batch.lines[r]};
       return row_;
     };
@@ -302,7 +303,8 @@ class ChunkSink : public RecordSink {
       }
       return;
     }
-    for (std::size_t r = 0; r < batch.rows; ++r) sample(batch.offsets[r], [&]() -> const RecordView& { return view(r); });
+    for (std::size_t r = 0; r < batch.rows; ++r)
+      sample(batch.offsets[r], [&]() -> const RecordView& { return view(r); });
   }
 
   void malformed(Malformed problem) override {

@@ -1249,168 +1249,163 @@ std::size_t ColumnInference::add_numbers_scalar(std::span<const std::string_view
 #if defined(__x86_64__)
 namespace {
 
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i splat(std::uint64_t v) {
+[[gnu::always_inline]] GDP_AVX2 inline __m256i splat(std::uint64_t v) {
   return _mm256_set1_epi64x(static_cast<long long>(v));
 }
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i lanes(std::uint64_t a, std::uint64_t b, std::uint64_t c,
-                                                                 std::uint64_t d) {
+[[gnu::always_inline]] GDP_AVX2 inline __m256i lanes(std::uint64_t a, std::uint64_t b, std::uint64_t c,
+                                                     std::uint64_t d) {
   return _mm256_set_epi64x(static_cast<long long>(d), static_cast<long long>(c), static_cast<long long>(b),
                            static_cast<long long>(a));
 }
 // Per 64-bit lane, its bytes in reverse order: a byte swap.
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i byte_swap(__m256i x) {
-  return _mm256_shuffle_epi8(x, _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
-                                                 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8));
+[[gnu::always_inline]] GDP_AVX2 inline __m256i byte_swap(__m256i x) {
+  return _mm256_shuffle_epi8(x, _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6,
+                                                 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8));
 }
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i times_ten64(__m256i v) {
+[[gnu::always_inline]] GDP_AVX2 inline __m256i times_ten64(__m256i v) {
   return _mm256_add_epi64(_mm256_slli_epi64(v, 3), _mm256_slli_epi64(v, 1));
 }
 // Folds four keys into the lane-wise bounds.
-[[gnu::target("avx2"), gnu::always_inline]] inline void fold_bounds(__m256i key, __m256i& low, __m256i& high) {
+[[gnu::always_inline]] GDP_AVX2 inline void fold_bounds(__m256i key, __m256i& low, __m256i& high) {
   low = _mm256_blendv_epi8(low, key, _mm256_cmpgt_epi64(low, key));
   high = _mm256_blendv_epi8(high, key, _mm256_cmpgt_epi64(key, high));
 }
 // The smallest of `low`'s lanes and the largest of `high`'s.
-[[gnu::target("avx2")]] std::pair<std::int64_t, std::int64_t> bounds_of(__m256i low, __m256i high) {
+GDP_AVX2 std::pair<std::int64_t, std::int64_t> bounds_of(__m256i low, __m256i high) {
   alignas(32) std::array<std::int64_t, 4> lows{}, highs{};
   _mm256_store_si256(reinterpret_cast<__m256i*>(lows.data()), low);
   _mm256_store_si256(reinterpret_cast<__m256i*>(highs.data()), high);
   return {*std::min_element(lows.begin(), lows.end()), *std::max_element(highs.begin(), highs.end())};
 }
 // All ones in the lanes whose every byte is a digit value: all_digit_values() per lane.
-[[gnu::target("avx2"), gnu::always_inline]] inline __m256i digits_only(__m256i x) {
+[[gnu::always_inline]] GDP_AVX2 inline __m256i digits_only(__m256i x) {
   const __m256i carried = _mm256_or_si256(_mm256_add_epi64(x, splat(0x7676767676767676ull)), x);
   return _mm256_cmpeq_epi64(_mm256_and_si256(carried, splat(kHighBits)), _mm256_setzero_si256());
 }
 
 }  // namespace
 
+// The frame of the AVX2 loops below: the values four at a time, the last one to three made four
+// with the last value again (a value seen twice adds nothing to bounds or sketch). `group(v)` takes
+// four values, or returns false without a change; then `scalar(values, from)` decides exactly
+// those four as it would without AVX2, and the loop ends where that stops. Returns where it stopped.
+template <class Group, class Scalar>
+[[gnu::always_inline]] inline std::size_t in_fours(std::span<const std::string_view> values, std::size_t i,
+                                                   Group&& group, Scalar&& scalar) {
+  std::array<std::string_view, 4> last{};
+  for (; i < values.size(); i += 4) {
+    const std::size_t end = std::min(i + 4, values.size());
+    const std::string_view* v = values.data() + i;
+    if (end - i < 4) {
+      for (std::size_t k = 0; k < 4; ++k) last[k] = values[std::min(i + k, end - 1)];
+      v = last.data();
+    }
+    if (group(v)) continue;
+    const std::size_t at = scalar(values.first(end), i);
+    if (at < end) return at;
+  }
+  return values.size();
+}
+
 // add_numbers_scalar() four values at a time, on CPUs with AVX2: four floats of up to 8 characters
 // with the same number of decimals are tested, turned into digit keys and folded into the bounds
 // in the vector unit, and only the sketch is updated one value at a time. A group with anything
 // else in it (an integer, a null, another scale, a value that is not a number) goes through
-// add_numbers_scalar(), which decides it exactly as without AVX2, stopping where that stops.
-[[gnu::target("avx2")]] std::size_t ColumnInference::add_numbers_avx2(std::span<const std::string_view> values,
-                                                                      std::size_t i) {
+// add_numbers_scalar(), which decides it exactly as without AVX2.
+GDP_AVX2 std::size_t ColumnInference::add_numbers_avx2(std::span<const std::string_view> values,
+                                                       std::size_t i) {
   constexpr std::size_t kNoScale = 8;
-  const __m256i zero = _mm256_setzero_si256();
-  const __m256i ones = splat(0x0101010101010101ull);
-  const __m256i high_bits = splat(kHighBits);
   std::size_t scale = kNoScale;  // the decimals of the values in low/high
   __m256i low = splat(static_cast<std::uint64_t>(kNone));
   __m256i high = splat(static_cast<std::uint64_t>(-kNone));
-  std::size_t stop = values.size();
-  for (; i + 4 <= values.size(); i += 4) {
-    const std::string_view* v = values.data() + i;
+  const bool floats = (votes_ & type_bit(ColumnType::floating)) != 0;
+  const auto group = [&](const std::string_view* v) GDP_AVX2 {
     const std::size_t n0 = v[0].size(), n1 = v[1].size(), n2 = v[2].size(), n3 = v[3].size();
-    bool ok = ((n0 - 1) | (n1 - 1) | (n2 - 1) | (n3 - 1)) < 8;
-    std::uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
-    if (ok) {
-      r0 = load_short(v[0].data(), n0);
-      r1 = load_short(v[1].data(), n1);
-      r2 = load_short(v[2].data(), n2);
-      r3 = load_short(v[3].data(), n3);
-      const __m256i raw = lanes(r0, r1, r2, r3);
-      const __m256i n = lanes(n0, n1, n2, n3);
-      // The same steps as add_numbers_scalar()'s, a lane per value.
-      const __m256i sign = _mm256_cmpeq_epi64(_mm256_and_si256(raw, splat(0xFF)), splat('-'));
-      const __m256i m = _mm256_add_epi64(n, sign);  // characters after the sign
-      const __m256i mask = _mm256_srlv_epi64(splat(~std::uint64_t{0}), _mm256_sub_epi64(splat(64), _mm256_slli_epi64(m, 3)));
-      const __m256i x =
-          _mm256_and_si256(_mm256_xor_si256(_mm256_srlv_epi64(raw, _mm256_and_si256(sign, splat(8))), splat(kZeros)), mask);
-      const __m256i dots = _mm256_xor_si256(x, _mm256_and_si256(splat(0x1E1E1E1E1E1E1E1Eull), mask));
-      const __m256i zero_bytes =
-          _mm256_and_si256(_mm256_andnot_si256(dots, _mm256_sub_epi64(dots, ones)), _mm256_and_si256(high_bits, mask));
-      const __m256i point = _mm256_and_si256(zero_bytes, _mm256_sub_epi64(zero, zero_bytes));  // its high bit
-      const __m256i below = _mm256_sub_epi64(_mm256_srli_epi64(point, 7), splat(1));
-      const __m256i merged = _mm256_or_si256(_mm256_and_si256(x, below), _mm256_andnot_si256(below, _mm256_srli_epi64(x, 8)));
-      const __m256i digits = _mm256_srlv_epi64(byte_swap(merged),
-                                               _mm256_sub_epi64(splat(72), _mm256_slli_epi64(m, 3)));
-      if (scale == kNoScale) {
-        const auto first_point = static_cast<std::uint64_t>(_mm256_extract_epi64(point, 0));
-        const auto first_m = static_cast<std::size_t>(n0 - ((r0 & 0xFF) == '-'));
-        if (first_point != 0) scale = first_m - 1 - static_cast<std::size_t>(std::countr_zero(first_point)) / 8;
-      }
-      // The point where `scale` decimals put it. A lane with m - 1 < scale (or any lane while the
-      // scale is unknown) gets a shift that leaves nothing, and fails on point != 0.
-      const __m256i want_point = _mm256_sllv_epi64(
-          splat(1), _mm256_add_epi64(_mm256_slli_epi64(_mm256_sub_epi64(m, splat(1 + scale)), 3), splat(7)));
-      __m256i good = _mm256_andnot_si256(digits_only(x), digits_only(merged));  // a float, not an integer
-      good = _mm256_and_si256(good, _mm256_cmpeq_epi64(point, want_point));
-      good = _mm256_andnot_si256(_mm256_cmpeq_epi64(point, zero), good);
-      good = _mm256_and_si256(good, _mm256_cmpgt_epi64(m, splat(1)));
-      good = _mm256_andnot_si256(_mm256_and_si256(sign, _mm256_cmpeq_epi64(digits, zero)), good);  // -0.0
-      ok = _mm256_movemask_epi8(good) == -1 && (votes_ & type_bit(ColumnType::floating)) != 0;
-      if (ok) {
-        const __m256i key = _mm256_sub_epi64(_mm256_xor_si256(digits, sign), sign);
-        fold_bounds(key, low, high);
-      }
+    if (!floats || ((n0 - 1) | (n1 - 1) | (n2 - 1) | (n3 - 1)) >= 8) return false;
+    const std::uint64_t r0 = load_short(v[0].data(), n0), r1 = load_short(v[1].data(), n1),
+                        r2 = load_short(v[2].data(), n2), r3 = load_short(v[3].data(), n3);
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i raw = lanes(r0, r1, r2, r3);
+    const __m256i n = lanes(n0, n1, n2, n3);
+    // The same steps as add_numbers_scalar()'s, a lane per value.
+    const __m256i sign = _mm256_cmpeq_epi64(_mm256_and_si256(raw, splat(0xFF)), splat('-'));
+    const __m256i m = _mm256_add_epi64(n, sign);  // characters after the sign
+    const __m256i mask =
+        _mm256_srlv_epi64(splat(~std::uint64_t{0}), _mm256_sub_epi64(splat(64), _mm256_slli_epi64(m, 3)));
+    const __m256i x = _mm256_and_si256(
+        _mm256_xor_si256(_mm256_srlv_epi64(raw, _mm256_and_si256(sign, splat(8))), splat(kZeros)), mask);
+    const __m256i dots = _mm256_xor_si256(x, _mm256_and_si256(splat(0x1E1E1E1E1E1E1E1Eull), mask));
+    const __m256i zero_bytes =
+        _mm256_and_si256(_mm256_andnot_si256(dots, _mm256_sub_epi64(dots, splat(0x0101010101010101ull))),
+                         _mm256_and_si256(splat(kHighBits), mask));
+    const __m256i point = _mm256_and_si256(zero_bytes, _mm256_sub_epi64(zero, zero_bytes));  // its high bit
+    const __m256i below = _mm256_sub_epi64(_mm256_srli_epi64(point, 7), splat(1));
+    const __m256i merged =
+        _mm256_or_si256(_mm256_and_si256(x, below), _mm256_andnot_si256(below, _mm256_srli_epi64(x, 8)));
+    const __m256i digits =
+        _mm256_srlv_epi64(byte_swap(merged), _mm256_sub_epi64(splat(72), _mm256_slli_epi64(m, 3)));
+    if (scale == kNoScale) {
+      const auto first_point = static_cast<std::uint64_t>(_mm256_extract_epi64(point, 0));
+      const auto first_m = static_cast<std::size_t>(n0 - ((r0 & 0xFF) == '-'));
+      if (first_point != 0) scale = first_m - 1 - static_cast<std::size_t>(std::countr_zero(first_point)) / 8;
     }
-    if (!ok) {
-      const std::size_t at = add_numbers_scalar(values.first(i + 4), i);
-      if (at < i + 4) {
-        stop = at;
-        break;
-      }
-      continue;
-    }
+    // The point where `scale` decimals put it. A lane with m - 1 < scale (or any lane while the
+    // scale is unknown) gets a shift that leaves nothing, and fails on point != 0.
+    const __m256i want_point = _mm256_sllv_epi64(
+        splat(1), _mm256_add_epi64(_mm256_slli_epi64(_mm256_sub_epi64(m, splat(1 + scale)), 3), splat(7)));
+    __m256i good = _mm256_andnot_si256(digits_only(x), digits_only(merged));  // a float, not an integer
+    good = _mm256_and_si256(good, _mm256_cmpeq_epi64(point, want_point));
+    good = _mm256_andnot_si256(_mm256_cmpeq_epi64(point, zero), good);
+    good = _mm256_and_si256(good, _mm256_cmpgt_epi64(m, splat(1)));
+    good = _mm256_andnot_si256(_mm256_and_si256(sign, _mm256_cmpeq_epi64(digits, zero)), good);  // -0.0
+    if (_mm256_movemask_epi8(good) != -1) return false;
+    fold_bounds(_mm256_sub_epi64(_mm256_xor_si256(digits, sign), sign), low, high);
     distinct_.add(hash_words(r0, 0, kSeed, n0));
     distinct_.add(hash_words(r1, 0, kSeed, n1));
     distinct_.add(hash_words(r2, 0, kSeed, n2));
     distinct_.add(hash_words(r3, 0, kSeed, n3));
-  }
+    return true;
+  };
+  i = in_fours(values, i, group, [&](auto part, std::size_t from) { return add_numbers_scalar(part, from); });
   if (scale != kNoScale) {
     const auto [min, max] = bounds_of(low, high);
     if (min != kNone) take_float_bounds(min, max, scale);
   }
-  if (stop < values.size()) return stop;
-  return add_numbers_scalar(values, i);
+  return i;
 }
 
 // add_integers_scalar() four values at a time, as add_numbers_avx2() does.
-[[gnu::target("avx2")]] std::size_t ColumnInference::add_integers_avx2(std::span<const std::string_view> values,
-                                                                       std::size_t i) {
+GDP_AVX2 std::size_t ColumnInference::add_integers_avx2(std::span<const std::string_view> values,
+                                                        std::size_t i) {
   __m256i low = splat(static_cast<std::uint64_t>(kNone));
   __m256i high = splat(static_cast<std::uint64_t>(-kNone));
-  std::size_t stop = values.size();
-  for (; i + 4 <= values.size(); i += 4) {
-    const std::string_view* v = values.data() + i;
+  const auto group = [&](const std::string_view* v) GDP_AVX2 {
     const std::size_t n0 = v[0].size(), n1 = v[1].size(), n2 = v[2].size(), n3 = v[3].size();
-    bool ok = ((n0 - 1) | (n1 - 1) | (n2 - 1) | (n3 - 1)) < 8;
-    std::uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
-    if (ok) {
-      r0 = load_short(v[0].data(), n0);
-      r1 = load_short(v[1].data(), n1);
-      r2 = load_short(v[2].data(), n2);
-      r3 = load_short(v[3].data(), n3);
-      const __m256i n8 = _mm256_slli_epi64(lanes(n0, n1, n2, n3), 3);
-      const __m256i mask = _mm256_srlv_epi64(splat(~std::uint64_t{0}), _mm256_sub_epi64(splat(64), n8));
-      const __m256i x = _mm256_and_si256(_mm256_xor_si256(lanes(r0, r1, r2, r3), splat(kZeros)), mask);
-      // A leading zero makes a code, unless it is the only digit.
-      const __m256i leading_zero = _mm256_andnot_si256(_mm256_cmpeq_epi64(n8, splat(8)),
-                                                       _mm256_cmpeq_epi64(_mm256_and_si256(x, splat(0xFF)), _mm256_setzero_si256()));
-      ok = _mm256_movemask_epi8(_mm256_andnot_si256(leading_zero, digits_only(x))) == -1;
-      if (ok) fold_bounds(_mm256_srlv_epi64(byte_swap(x), _mm256_sub_epi64(splat(64), n8)), low, high);
-    }
-    if (!ok) {
-      const std::size_t at = add_integers_scalar(values.first(i + 4), i);
-      if (at < i + 4) {
-        stop = at;
-        break;
-      }
-      continue;
-    }
+    if (((n0 - 1) | (n1 - 1) | (n2 - 1) | (n3 - 1)) >= 8) return false;
+    const std::uint64_t r0 = load_short(v[0].data(), n0), r1 = load_short(v[1].data(), n1),
+                        r2 = load_short(v[2].data(), n2), r3 = load_short(v[3].data(), n3);
+    const __m256i n8 = _mm256_slli_epi64(lanes(n0, n1, n2, n3), 3);
+    const __m256i mask = _mm256_srlv_epi64(splat(~std::uint64_t{0}), _mm256_sub_epi64(splat(64), n8));
+    const __m256i x = _mm256_and_si256(_mm256_xor_si256(lanes(r0, r1, r2, r3), splat(kZeros)), mask);
+    // A leading zero makes a code, unless it is the only digit.
+    const __m256i leading_zero =
+        _mm256_andnot_si256(_mm256_cmpeq_epi64(n8, splat(8)),
+                            _mm256_cmpeq_epi64(_mm256_and_si256(x, splat(0xFF)), _mm256_setzero_si256()));
+    if (_mm256_movemask_epi8(_mm256_andnot_si256(leading_zero, digits_only(x))) != -1) return false;
+    fold_bounds(_mm256_srlv_epi64(byte_swap(x), _mm256_sub_epi64(splat(64), n8)), low, high);
     distinct_.add(hash_words(r0, 0, kSeed, n0));
     distinct_.add(hash_words(r1, 0, kSeed, n1));
     distinct_.add(hash_words(r2, 0, kSeed, n2));
     distinct_.add(hash_words(r3, 0, kSeed, n3));
-  }
+    return true;
+  };
+  i = in_fours(values, i, group,
+               [&](auto part, std::size_t from) { return add_integers_scalar(part, from); });
   if (const auto [min, max] = bounds_of(low, high); min != kNone) {
     int_min_ = std::min(int_min_, key_value(min));
     int_max_ = std::max(int_max_, key_value(max));
   }
-  if (stop < values.size()) return stop;
-  return add_integers_scalar(values, i);
+  return i;
 }
 
 // add_iso_dates_scalar() four values at a time. With the dashes at their places, "YYYY-MM-" as a
@@ -1418,59 +1413,45 @@ namespace {
 // with the day in its low byte orders as the dates do: the loop keeps min and max of that, and
 // makes date_key()s of the two at the end. February 29th goes to the scalar loop, which knows
 // leap years.
-[[gnu::target("avx2")]] std::size_t ColumnInference::add_iso_dates_avx2(std::span<const std::string_view> values,
-                                                                        std::size_t i) {
+GDP_AVX2 std::size_t ColumnInference::add_iso_dates_avx2(std::span<const std::string_view> values,
+                                                         std::size_t i) {
   constexpr std::uint64_t kDashes = 0x2D30302D30303030ull;
   __m256i low = splat(static_cast<std::uint64_t>(kNone));
   __m256i high = splat(static_cast<std::uint64_t>(-kNone));
-  std::size_t stop = values.size();
-  for (; i + 4 <= values.size(); i += 4) {
-    const std::string_view* v = values.data() + i;
-    bool ok = v[0].size() == 10 && v[1].size() == 10 && v[2].size() == 10 && v[3].size() == 10;
-    std::uint64_t f0 = 0, f1 = 0, f2 = 0, f3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-    if (ok) {
-      f0 = load64(v[0].data());
-      f1 = load64(v[1].data());
-      f2 = load64(v[2].data());
-      f3 = load64(v[3].data());
-      t0 = iso_date_tail(v[0].data());
-      t1 = iso_date_tail(v[1].data());
-      t2 = iso_date_tail(v[2].data());
-      t3 = iso_date_tail(v[3].data());
-      const __m256i zero = _mm256_setzero_si256();
-      const __m256i byte = splat(0xFF);
-      const __m256i x = _mm256_xor_si256(lanes(f0, f1, f2, f3), splat(kDashes));
-      const __m256i day_digits = _mm256_xor_si256(lanes(t0, t1, t2, t3), splat(0x3030));
-      __m256i good = _mm256_cmpeq_epi64(_mm256_and_si256(x, splat(0xFF0000FF00000000ull)), zero);
-      good = _mm256_and_si256(good, _mm256_and_si256(digits_only(x), digits_only(day_digits)));
-      const __m256i month = _mm256_add_epi64(times_ten64(_mm256_and_si256(_mm256_srli_epi64(x, 40), byte)),
-                                             _mm256_and_si256(_mm256_srli_epi64(x, 48), byte));
-      const __m256i day =
-          _mm256_add_epi64(times_ten64(_mm256_and_si256(day_digits, byte)), _mm256_srli_epi64(day_digits, 8));
-      // Days in the month: 30 + (m + m / 8) % 2 but for February, 28 here (the 29th is the scalar loop's).
-      const __m256i odd = _mm256_and_si256(_mm256_add_epi64(month, _mm256_srli_epi64(month, 3)), splat(1));
-      const __m256i days = _mm256_blendv_epi8(_mm256_add_epi64(splat(30), odd), splat(28),
-                                              _mm256_cmpeq_epi64(month, splat(2)));
-      good = _mm256_and_si256(good, _mm256_cmpgt_epi64(month, zero));
-      good = _mm256_and_si256(good, _mm256_cmpgt_epi64(splat(13), month));
-      good = _mm256_and_si256(good, _mm256_cmpgt_epi64(day, zero));
-      good = _mm256_andnot_si256(_mm256_cmpgt_epi64(day, days), good);
-      ok = _mm256_movemask_epi8(good) == -1;
-      if (ok) fold_bounds(_mm256_or_si256(byte_swap(x), day), low, high);
-    }
-    if (!ok) {
-      const std::size_t at = add_iso_dates_scalar(values.first(i + 4), i);
-      if (at < i + 4) {
-        stop = at;
-        break;
-      }
-      continue;
-    }
+  const auto group = [&](const std::string_view* v) GDP_AVX2 {
+    if (v[0].size() != 10 || v[1].size() != 10 || v[2].size() != 10 || v[3].size() != 10) return false;
+    const std::uint64_t f0 = load64(v[0].data()), f1 = load64(v[1].data()), f2 = load64(v[2].data()),
+                        f3 = load64(v[3].data());
+    const std::uint64_t t0 = iso_date_tail(v[0].data()), t1 = iso_date_tail(v[1].data()),
+                        t2 = iso_date_tail(v[2].data()), t3 = iso_date_tail(v[3].data());
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i byte = splat(0xFF);
+    const __m256i x = _mm256_xor_si256(lanes(f0, f1, f2, f3), splat(kDashes));
+    const __m256i day_digits = _mm256_xor_si256(lanes(t0, t1, t2, t3), splat(0x3030));
+    __m256i good = _mm256_cmpeq_epi64(_mm256_and_si256(x, splat(0xFF0000FF00000000ull)), zero);
+    good = _mm256_and_si256(good, _mm256_and_si256(digits_only(x), digits_only(day_digits)));
+    const __m256i month = _mm256_add_epi64(times_ten64(_mm256_and_si256(_mm256_srli_epi64(x, 40), byte)),
+                                           _mm256_and_si256(_mm256_srli_epi64(x, 48), byte));
+    const __m256i day =
+        _mm256_add_epi64(times_ten64(_mm256_and_si256(day_digits, byte)), _mm256_srli_epi64(day_digits, 8));
+    // Days in the month: 30 + (m + m / 8) % 2 but for February, 28 here (the 29th is the scalar loop's).
+    const __m256i odd = _mm256_and_si256(_mm256_add_epi64(month, _mm256_srli_epi64(month, 3)), splat(1));
+    const __m256i days =
+        _mm256_blendv_epi8(_mm256_add_epi64(splat(30), odd), splat(28), _mm256_cmpeq_epi64(month, splat(2)));
+    good = _mm256_and_si256(good, _mm256_cmpgt_epi64(month, zero));
+    good = _mm256_and_si256(good, _mm256_cmpgt_epi64(splat(13), month));
+    good = _mm256_and_si256(good, _mm256_cmpgt_epi64(day, zero));
+    good = _mm256_andnot_si256(_mm256_cmpgt_epi64(day, days), good);
+    if (_mm256_movemask_epi8(good) != -1) return false;
+    fold_bounds(_mm256_or_si256(byte_swap(x), day), low, high);
     distinct_.add(hash_words(f0, t0, kSeed, 10));
     distinct_.add(hash_words(f1, t1, kSeed, 10));
     distinct_.add(hash_words(f2, t2, kSeed, 10));
     distinct_.add(hash_words(f3, t3, kSeed, 10));
-  }
+    return true;
+  };
+  i = in_fours(values, i, group,
+               [&](auto part, std::size_t from) { return add_iso_dates_scalar(part, from); });
   if (const auto [min, max] = bounds_of(low, high); min != kNone) {
     // Back from the swapped word: the year's digits in bytes 7-4, the month's in 2-1, the day in 0.
     const auto date_of = [](std::int64_t key) {
@@ -1482,8 +1463,7 @@ namespace {
     date_min_[kYmdDash] = std::min(date_min_[kYmdDash], date_of(min));
     date_max_[kYmdDash] = std::max(date_max_[kYmdDash], date_of(max));
   }
-  if (stop < values.size()) return stop;
-  return add_iso_dates_scalar(values, i);
+  return i;
 }
 #endif
 

@@ -850,7 +850,8 @@ TEST_CASE("add_text's number loop keeps negative zero and its bounds exact per d
   CHECK(zeros.finish().min == "-0");
   // The same four values at a time (the loop's AVX2 version), the signed zero in the second four.
   ColumnInference quads;
-  const std::vector<std::string_view> quad = {"0.50", "1.25", "2.75", "3.00", "0.25", "-0.00", "0.75", "1.00"};
+  const std::vector<std::string_view> quad = {"0.50", "1.25",  "2.75", "3.00",
+                                              "0.25", "-0.00", "0.75", "1.00"};
   quads.add_text(first);
   quads.add_text(quad);
   CHECK(quads.finish().min == "-0");
@@ -921,12 +922,14 @@ TEST_CASE("add_text in batches gives what add gives one value at a time", "[type
   });
 }
 
-TEST_CASE("add_text in batches gives what add gives one value at a time, for ISO dates", "[types][property]") {
+TEST_CASE("add_text in batches gives what add gives one value at a time, for ISO dates",
+          "[types][property]") {
   rc::prop("a column of ISO dates with one that may not exist", [] {
     const auto n = *rc::gen::inRange<std::size_t>(1, 600);
     std::vector<std::string> values;
     for (std::size_t i = 0; i < n; ++i)
-      values.push_back(iso(*rc::gen::inRange(1990, 2030), *rc::gen::inRange(1, 13), *rc::gen::inRange(1, 29)));
+      values.push_back(
+          iso(*rc::gen::inRange(1990, 2030), *rc::gen::inRange(1, 13), *rc::gen::inRange(1, 29)));
     // Month 0 or 13, day 0 or 32, the 31st of a short month, February 29th in leap and other
     // years, and days that do exist at the ends of months.
     values[*rc::gen::inRange<std::size_t>(0, n)] = *rc::gen::element<std::string>(
