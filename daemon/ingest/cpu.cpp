@@ -11,8 +11,7 @@ bool detect_avx2() {
   __builtin_cpu_init();  // this may run as a static initializer, before libgcc's own
   const char* baseline = std::getenv("GDP_CPU_BASELINE");
   const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
-                   __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("lzcnt") &&
-                   __builtin_cpu_supports("popcnt");
+                   __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
   return cpu && (baseline == nullptr || std::string_view(baseline) != "1");
 #else
   return false;

@@ -92,8 +92,9 @@ std::uint64_t special_bits_baseline(const char* p, char delim, std::uint64_t& hi
   const std::uint64_t delims =
       bits(_mm_cmpeq_epi8(v0, vd), _mm_cmpeq_epi8(v1, vd), _mm_cmpeq_epi8(v2, vd), _mm_cmpeq_epi8(v3, vd));
   high = 0;
-  if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3))) != 0)
+  if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3))) != 0) {
     high = bits(v0, v1, v2, v3);
+  }
   return quote | newline | delims;
 #else
   std::uint64_t special = 0;
@@ -208,8 +209,9 @@ template <bool kFast>
       break;
     }
 #if defined(__SSE2__)
-    if (size - next > kPrefetchAhead)
+    if (size - next > kPrefetchAhead) {
       _mm_prefetch(d + next + kPrefetchAhead, _MM_HINT_T0);  // see load_block()
+    }
 #endif
     std::uint64_t high = 0, quote = 0, newline = 0;
     std::uint64_t special = 0;
@@ -575,8 +577,9 @@ class Tokenizer {
   // Rebuilt fields live in scratch_, which may have moved while the record grew: their views are
   // placed once the record is complete.
   void place_pending(std::string_view* out, std::size_t stride) {
-    for (const auto& pf : pending_)
+    for (const auto& pf : pending_) {
       out[pf.index * stride] = std::string_view(scratch_.data() + pf.offset, pf.length);
+    }
   }
 
   [[gnu::noinline]] std::size_t read_record_fast(std::size_t p) {
@@ -862,8 +865,9 @@ class Tokenizer {
   // A rebuilt field, scratch_[offset, end): its view is made once the record is read, because the
   // scratch buffer may still grow until then.
   void push_rebuilt(std::size_t offset) {
-    if (n_ < stored_ || (own_output_ && n_ < max_fields_))
+    if (n_ < stored_ || (own_output_ && n_ < max_fields_)) {
       pending_.push_back({n_, offset, scratch_.size() - offset});
+    }
     push(0, 0);
   }
 
@@ -1426,8 +1430,9 @@ CsvDialect detect_csv_dialect(std::string_view head, bool whole_file) {
   // The first record may be a header only if it reads like one on its own...
   bool header = complete && first.size() == columns;
   std::unordered_set<std::string_view> seen;
-  for (const auto& v : first)
+  for (const auto& v : first) {
     header = header && !v.empty() && seen.insert(v).second && shape_of(v) != Shape::typed;
+  }
 
   // ...and the records after it do not contradict that: some column changes character below it
   // (numbers, dates, booleans or blanks under a text name), or every column is text anyway.

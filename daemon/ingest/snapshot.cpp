@@ -288,8 +288,9 @@ class ChunkSink : public RecordSink {
     // The row is put together as a RecordView only when the sample wants it.
     const auto view = [&](std::size_t r) -> const RecordView& {
       row_fields_.resize(batch.columns);
-      for (std::size_t c = 0; c < batch.columns; ++c)
+      for (std::size_t c = 0; c < batch.columns; ++c) {
         row_fields_[c].value = batch.values[c * batch.stride + r];
+      }
       row_ = RecordView{row_fields_, batch.offsets[r], batch.lines[r]};
       return row_;
     };
@@ -298,13 +299,15 @@ class ChunkSink : public RecordSink {
       // its priority and one comparison.
       for (std::size_t r = 0; r < batch.rows; ++r) {
         const auto priority = random_priority(batch.offsets[r]);
-        if (sample_.wants(priority)) [[unlikely]]
+        if (sample_.wants(priority)) [[unlikely]] {
           sample_.add(store(view(r), priority));
+        }
       }
       return;
     }
-    for (std::size_t r = 0; r < batch.rows; ++r)
+    for (std::size_t r = 0; r < batch.rows; ++r) {
       sample(batch.offsets[r], [&]() -> const RecordView& { return view(r); });
+    }
   }
 
   void malformed(Malformed problem) override {

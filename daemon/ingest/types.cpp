@@ -146,8 +146,9 @@ bool null_marker_slow(std::string_view t) {
   if (t.empty()) return true;
   const char c = t[0];
   if (static_cast<unsigned char>(c) > ' ' && c != 'N' && c != 'n' && c != '-' && c != '#' && c != '<' &&
-      c != '1')
+      c != '1') {
     return false;
+  }
   return null_marker_slow(t);
 }
 
@@ -550,8 +551,9 @@ void parse_day_or_month_first(const char* p, const char* end, ParsedValue& out) 
   }
   const bool date = out.type == ColumnType::date;
   if (day_first) out.readings[0] = date ? date_key(y, b, a) : days_from_civil(y, b, a) * kMicrosPerDay + time;
-  if (month_first)
+  if (month_first) {
     out.readings[1] = date ? date_key(y, a, b) : days_from_civil(y, a, b) * kMicrosPerDay + time;
+  }
 }
 
 // %d %b %Y ("5 Jan 2024").
@@ -561,8 +563,9 @@ void parse_day_month_name(const char* p, const char* end, ParsedValue& out) {
   read_digits(p, end, 1, 2, d);
   if (!expect(p, end, ' ')) return;
   const int m = month_from_abbreviation(p, end);
-  if (m == 0 || !expect(p, end, ' ') || !read_digits(p, end, 4, 4, y) || p != end || !valid_date(y, m, d))
+  if (m == 0 || !expect(p, end, ' ') || !read_digits(p, end, 4, 4, y) || p != end || !valid_date(y, m, d)) {
     return;
+  }
   out.type = ColumnType::date;
   out.formats = 1u << kDMonY;
   out.readings[0] = date_key(y, m, d);
@@ -629,8 +632,9 @@ enum class IsoDate { valid, invalid, other };  // invalid: the shape of one, but
   // "YYYY-MM-" as one word: the dashes must match exactly, everything else be a digit.
   const std::uint64_t x = first ^ 0x2D30302D30303030ull;
   const std::uint64_t day = tail ^ 0x3030;
-  if ((x & 0xFF0000FF00000000ull) != 0 || !all_digit_values(x) || !all_digit_values(day))
+  if ((x & 0xFF0000FF00000000ull) != 0 || !all_digit_values(x) || !all_digit_values(day)) {
     return IsoDate::other;
+  }
   const auto digit = [x](int i) { return static_cast<int>((x >> (8 * i)) & 0xFF); };
   const int y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
   const int m = digit(5) * 10 + digit(6);
@@ -1531,8 +1535,9 @@ std::size_t ColumnInference::add_recent(std::span<const std::string_view> values
     const Recent::Key key = Recent::key(v);
     const std::size_t slot = recent_.slot(key);
     if (const int seen = recent_.find(key, slot); seen != 0) {
-      if (seen == 2) [[unlikely]]
+      if (seen == 2) [[unlikely]] {
         count_null();  // a call, so that the compiler keeps the branch
+      }
       return;
     }
     add_missed(v, ValueKind::text, slot);
@@ -1542,8 +1547,9 @@ std::size_t ColumnInference::add_recent(std::span<const std::string_view> values
   std::size_t i = 0;
   for (; i < probe; ++i) one(values[i]);
   // A column of mostly distinct values (ids, amounts, timestamps) gains nothing from the lookups.
-  if (i < kProbe || (kProbe - others) * 4 >= kProbe)
+  if (i < kProbe || (kProbe - others) * 4 >= kProbe) {
     for (; i < values.size(); ++i) one(values[i]);
+  }
   if ((i - others) * 4 < i) recent_.skip = kSkipBatches;
   return i;
 }
