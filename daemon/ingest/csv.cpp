@@ -143,14 +143,11 @@ GDP_AVX2 std::uint64_t special_bits_avx2_call(const char* p, char delim, std::ui
 }
 #endif
 
-SpecialBits pick_special_bits() {
+const SpecialBits special_bits =
 #if defined(__x86_64__)
-  if (cpu_has_avx2()) return special_bits_avx2_call;
+    cpu_has_avx2() ? special_bits_avx2_call :
 #endif
-  return special_bits_baseline;
-}
-
-const SpecialBits special_bits = pick_special_bits();
+                   special_bits_baseline;
 
 // ---- the bulk path's lists (see Tokenizer::run_bulk) ----------------------------------------------
 
@@ -250,14 +247,11 @@ GDP_AVX2 bool list_group_avx2(const char* d, std::size_t size, char delim, std::
 }
 #endif
 
-ListGroup pick_list_group() {
+const ListGroup list_group =
 #if defined(__x86_64__)
-  if (cpu_has_avx2()) return list_group_avx2;
+    cpu_has_avx2() ? list_group_avx2 :
 #endif
-  return list_group_baseline;
-}
-
-const ListGroup list_group = pick_list_group();
+                   list_group_baseline;
 
 // Bits of the 64 readable bytes at p that are a quote; `newline` gets the newlines.
 inline std::uint64_t quote_bits(const char* p, std::uint64_t& newline) {

@@ -857,6 +857,26 @@ TEST_CASE("add_text's number loop keeps negative zero and its bounds exact per d
   CHECK(quads.finish().min == "-0");
 }
 
+namespace {
+
+// The values through add_text() in batches of random sizes give what add() gives one at a time.
+void batches_match_one_at_a_time(const std::vector<std::string>& values) {
+  ColumnInference batched;
+  const std::vector<std::string_view> views(values.begin(), values.end());
+  for (std::size_t i = 0; i < views.size();) {
+    const auto size = std::min(views.size() - i, *rc::gen::inRange<std::size_t>(1, 300));
+    batched.add_text({views.data() + i, size});
+    i += size;
+  }
+  ColumnInference single;
+  for (const auto& v : values) single.add(v, ValueKind::text);
+  const auto expected = single.finish();
+  RC_TAG(to_string(expected.type));
+  require_same(batched.finish(), expected);
+}
+
+}  // namespace
+
 TEST_CASE("add_text in batches gives what add gives one value at a time", "[types][property]") {
   rc::prop("any batch sizes, columns of short numbers and dates with near misses", [] {
     const int family = *rc::gen::inRange(0, 4);
@@ -907,18 +927,7 @@ TEST_CASE("add_text in batches gives what add gives one value at a time", "[type
           values.push_back(short_number_or_date());
       }
     }
-    ColumnInference batched;
-    std::vector<std::string_view> views(values.begin(), values.end());
-    for (std::size_t i = 0; i < n;) {
-      const auto size = std::min(n - i, *rc::gen::inRange<std::size_t>(1, 300));
-      batched.add_text({views.data() + i, size});
-      i += size;
-    }
-    ColumnInference single;
-    for (const auto& v : values) single.add(v, ValueKind::text);
-    const auto expected = single.finish();
-    RC_TAG(to_string(expected.type));
-    require_same(batched.finish(), expected);
+    batches_match_one_at_a_time(values);
   });
 }
 
@@ -935,18 +944,7 @@ TEST_CASE("add_text in batches gives what add gives one value at a time, for ISO
     values[*rc::gen::inRange<std::size_t>(0, n)] = *rc::gen::element<std::string>(
         "2023-02-29", "1900-02-29", "2024-02-29", "2000-02-29", "2024-04-31", "2023-06-31", "2024-13-05",
         "2024-00-10", "2024-05-00", "2024-05-32", "2024-12-31", "2023-02-28", "2024-09-30", "2024-11-31");
-    ColumnInference batched;
-    std::vector<std::string_view> views(values.begin(), values.end());
-    for (std::size_t i = 0; i < n;) {
-      const auto size = std::min(n - i, *rc::gen::inRange<std::size_t>(1, 300));
-      batched.add_text({views.data() + i, size});
-      i += size;
-    }
-    ColumnInference single;
-    for (const auto& v : values) single.add(v, ValueKind::text);
-    const auto expected = single.finish();
-    RC_TAG(to_string(expected.type));
-    require_same(batched.finish(), expected);
+    batches_match_one_at_a_time(values);
   });
 }
 
