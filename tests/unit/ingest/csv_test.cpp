@@ -422,6 +422,28 @@ TEST_CASE("long records and fields cross the scanner's 64-byte blocks intact", "
   CHECK(values_of(got.rows) == expected);
 }
 
+TEST_CASE("rebuilt and converted fields outgrow a batch's arena and stay intact", "[csv]") {
+  // Doubled quotes and Latin-1 make fields that live outside the data; a batch copies them into an
+  // arena of 64 KiB and hands the batch over early when they would not fit. 3,000 rows of ~250
+  // such bytes each fill it many times over, at every place in a batch.
+  std::string text = "id,quoted,latin\n";
+  Table expected;
+  for (std::size_t r = 0; r < 3000; ++r) {
+    const std::size_t len = 50 + r % 200;
+    std::string raw(len, 'x');
+    raw[r % len] = '"';
+    std::string escaped;
+    for (const char c : raw) escaped += c == '"' ? std::string("\"\"") : std::string(1, c);
+    text += std::to_string(r) + ",\"" + escaped + "\"," + std::string(len, '\xE9') + "\n";
+    std::string utf8;
+    for (std::size_t i = 0; i < len; ++i) utf8 += "\xC3\xA9";
+    expected.push_back({std::to_string(r), raw, utf8});
+  }
+  const auto got = parse(text);
+  CHECK(got.problems.empty());
+  CHECK(values_of(got.rows) == expected);
+}
+
 // ---- chunking ----------------------------------------------------------------------------------
 
 TEST_CASE("count_structure counts quotes and newlines", "[csv]") {
