@@ -1131,7 +1131,7 @@ class Batcher {
   void commit_rebuilt(std::uint64_t offset, std::uint64_t line, const Rebuilt& rebuilt) {
     std::size_t need = 0;
     for (const auto& r : rebuilt) need += value(r.index).size();
-    if (arena_.size() + need > arena_.capacity()) {
+    if (!arena_fits(need)) {
       commit(offset, line, true);  // the general way, which makes room
       return;
     }
@@ -1146,12 +1146,33 @@ class Batcher {
 
   void flush() {
     if (rows_ == 0) return;
-    sink_.records({columns_, rows_, capacity_, values_.data(), offsets_.data(), lines_.data()});
+    sink_.records({columns_, rows_, capacity_, values_.data(), offsets_.data(), lines_.data(), padded()});
     rows_ = 0;
     arena_.clear();
   }
 
  private:
+  // The arena keeps RecordBatch::kReadAhead bytes spare after its last value, so that every value
+  // in it may be read that far.
+  bool arena_fits(std::size_t need) const {
+    return arena_.size() + need + RecordBatch::kReadAhead <= arena_.capacity();
+  }
+
+  // Whether every value of the batch may be read kReadAhead bytes from its start. The arena's may;
+  // those in the data are in file order, so the last one decides: only the batch at the end of
+  // the data can fail.
+  bool padded() const {
+    for (std::size_t r = rows_; r-- > 0;) {
+      for (std::size_t c = columns_; c-- > 0;) {
+        const std::string_view v = values_[c * capacity_ + r];
+        if (in_data(v)) {
+          return static_cast<std::size_t>(v.data() - data_.data()) + RecordBatch::kReadAhead <= data_.size();
+        }
+      }
+    }
+    return true;
+  }
+
   bool in_data(std::string_view v) const {
     return reinterpret_cast<std::uintptr_t>(v.data()) - reinterpret_cast<std::uintptr_t>(data_.data()) <
            data_.size();
@@ -1160,13 +1181,13 @@ class Batcher {
   void keep_foreign() {
     std::size_t need = 0;
     for (std::size_t c = 0; c < columns_; ++c) need += in_data(value(c)) ? 0 : value(c).size();
-    if (arena_.size() + need > arena_.capacity()) {
+    if (!arena_fits(need)) {
       // The rows before this one go now, and this one moves to the front of the emptied batch.
       moving_.resize(columns_);
       for (std::size_t c = 0; c < columns_; ++c) moving_[c] = value(c);
       flush();
       for (std::size_t c = 0; c < columns_; ++c) value(c) = moving_[c];
-      arena_.reserve(need);  // the arena is empty and unreferenced now
+      arena_.reserve(need + RecordBatch::kReadAhead);  // the arena is empty and unreferenced now
     }
     for (std::size_t c = 0; c < columns_; ++c) {
       std::string_view& v = value(c);

@@ -66,6 +66,11 @@ struct RecordBatch {
   const std::string_view* values = nullptr;
   const std::uint64_t* offsets = nullptr;  // per row, as in RecordView
   const std::uint64_t* lines = nullptr;
+  // Every value's first kReadAhead bytes may be read, even past its end (into the rest of the
+  // file or the batch's spare room): what lets the type inference read a short value in two
+  // word loads instead of a branch on its length.
+  bool padded = false;
+  static constexpr std::size_t kReadAhead = 16;
 
   std::span<const std::string_view> column(std::size_t c) const { return {values + c * stride, rows}; }
 };

@@ -283,7 +283,7 @@ class ChunkSink : public RecordSink {
   void records(const RecordBatch& batch) override {
     records_ += batch.rows;
     for (std::size_t c = 0; c < batch.columns && c < columns_.size(); ++c) {
-      columns_[c].inference.add_text(batch.column(c));
+      columns_[c].inference.add_text(batch.column(c), batch.padded);
     }
     // The row is put together as a RecordView only when the sample wants it.
     const auto view = [&](std::size_t r) -> const RecordView& {

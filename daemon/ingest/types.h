@@ -64,8 +64,9 @@ class ColumnInference {
   static constexpr int kDateTimeFormats = 4;
 
   void add(std::string_view value, ValueKind kind);
-  // The same as add(value, ValueKind::text) for each value, faster.
-  void add_text(std::span<const std::string_view> values);
+  // The same as add(value, ValueKind::text) for each value, faster. With `padded`, the first
+  // RecordBatch::kReadAhead bytes of every value may be read even past its end.
+  void add_text(std::span<const std::string_view> values, bool padded = false);
   void merge(const ColumnInference& other);
   ColumnStats finish() const;
 
@@ -118,6 +119,8 @@ class ColumnInference {
     };
     static Key key(std::string_view value,
                    ValueKind kind = ValueKind::text);  // value.size() in 1..kMaxLength
+    // The same key for a text value whose first kMaxLength bytes may be read.
+    static Key padded_key(std::string_view value);
     std::size_t slot(const Key& key) const;
     // 0: not remembered; 1: remembered, not null; 2: remembered, null.
     int find(const Key& key, std::size_t slot) const;
@@ -158,6 +161,7 @@ class ColumnInference {
   std::size_t add_iso_dates(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_iso_dates_scalar(std::span<const std::string_view> values, std::size_t i);
   std::size_t add_iso_dates_avx2(std::span<const std::string_view> values, std::size_t i);
+  template <bool kPadded>
   std::size_t add_recent(std::span<const std::string_view> values);
   void add_missed(std::string_view value, ValueKind kind, std::size_t slot);
   void count_null();
