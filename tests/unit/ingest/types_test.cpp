@@ -897,12 +897,29 @@ void batches_match_one_at_a_time(const std::vector<std::string>& values) {
 TEST_CASE("add_text in batches gives what add gives one value at a time", "[types][property]") {
   rc::prop("any batch sizes, columns of short numbers and dates with near misses", [] {
     const int family = *rc::gen::inRange(0, 5);
-    // For family 4: a dozen categories of every length the cache of recent values takes, and
-    // just over it, nulls among them, each repeated many times.
-    const auto categories = *rc::gen::container<std::vector<std::string>>(
-        12, rc::gen::oneOf(rc::gen::container<std::string>(*rc::gen::inRange<std::size_t>(1, 19),
-                                                           rc::gen::element('a', 'b', 'Z', '0', '1', ' ')),
-                           rc::gen::element<std::string>("", "NA", "null", " ", "true", "-0.0", "12")));
+    // For family 4: a dozen categories, each repeated many times, that the cache of recent values
+    // must tell apart: one word of up to 18 bytes (the cache takes up to 16), with one byte
+    // changed anywhere or cut short, and nulls among them.
+    const auto word = *rc::gen::container<std::string>(*rc::gen::inRange<std::size_t>(1, 19),
+                                                       rc::gen::element('a', 'b', 'Z', '0', '1', ' '));
+    std::vector<std::string> categories;
+    for (int k = 0; k < 12; ++k) {
+      std::string category = word;
+      switch (*rc::gen::inRange(0, 4)) {
+        case 0:
+          category[*rc::gen::inRange<std::size_t>(0, word.size())] = *rc::gen::element('c', '2', '\t');
+          break;
+        case 1:
+          category.resize(*rc::gen::inRange<std::size_t>(1, word.size() + 1));
+          break;
+        case 2:
+          category = *rc::gen::element<std::string>("", "NA", "null", " ", "true", "-0.0", "12");
+          break;
+        default:
+          break;
+      }
+      categories.push_back(category);
+    }
     const int stray_odds = *rc::gen::element(0, 40, 400);  // one value in this many is a stray
     const int decimals = *rc::gen::inRange(1, 5);
     // Near misses of the family's own shape; rare, as one makes a column string for good.
