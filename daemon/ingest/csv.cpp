@@ -164,32 +164,32 @@ struct BulkLists {
   std::size_t newlines = 0;
 };
 
-// Appends base + the index of each set bit of `bits` to out[count...]. The fast version stores a
-// round of kListSlack entries whatever the count (the number of bits in a block varies from block
-// to block, and a loop that stops at the last one mispredicts its exit once per block), then the rest.
-template <bool kFast>
-[[gnu::always_inline]] inline void list_bits(std::uint64_t bits, std::size_t base, std::size_t* out,
-                                             std::size_t& count) {
-  if constexpr (kFast) {
-    const auto total = static_cast<std::size_t>(std::popcount(bits));
-    std::size_t* at = out + count;
-    // The top bit keeps the count of trailing zeros defined once `bits` runs out (std::countr_zero
-    // tests for zero, and the compiler turns that test into a branch per entry).
-    constexpr std::uint64_t kTop = std::uint64_t{1} << 63;
-#pragma GCC unroll 16
-    for (std::size_t k = 0; k < kListSlack; ++k) {
-      at[k] = base + static_cast<std::size_t>(__builtin_ctzll(bits | kTop));
-      bits &= bits - 1;
-    }
-    for (std::size_t k = kListSlack; k < total; ++k) {
-      at[k] = base + static_cast<std::size_t>(std::countr_zero(bits));
-      bits &= bits - 1;
-    }
-    count += total;
-  } else {
-    for (; bits != 0; bits &= bits - 1) out[count++] = base + lowest_bit(bits);
-  }
+// Appends base + the index of each set bit of `bits` to out[count...].
+inline void list_bits(std::uint64_t bits, std::size_t base, std::size_t* out, std::size_t& count) {
+  for (; bits != 0; bits &= bits - 1) out[count++] = base + lowest_bit(bits);
 }
+
+#if defined(__x86_64__)
+// The same, storing a round of kListSlack entries whatever the count (the number of bits in a
+// block varies from block to block, and a loop that stops at the last one mispredicts its exit
+// once per block), then the rest. TZCNT of no bits is 64, where the portable count of trailing
+// zeros is undefined (and GCC tests for zero with a branch per entry), so an entry of the round
+// is four instructions.
+GDP_AVX2 inline void list_bits_avx2(std::uint64_t bits, std::size_t base, std::size_t* out, std::size_t& count) {
+  const auto total = static_cast<std::size_t>(_mm_popcnt_u64(bits));
+  std::size_t* at = out + count;
+#pragma GCC unroll 16
+  for (std::size_t k = 0; k < kListSlack; ++k) {
+    at[k] = base + static_cast<std::size_t>(_tzcnt_u64(bits));
+    bits = _blsr_u64(bits);
+  }
+  for (std::size_t k = kListSlack; k < total; ++k) {
+    at[k] = base + static_cast<std::size_t>(_tzcnt_u64(bits));
+    bits = _blsr_u64(bits);
+  }
+  count += total;
+}
+#endif
 
 // Lists the delimiters and newlines of up to kBulkBlocks whole blocks from lists.next, the first of
 // them from bit `from` on; false when it stopped before a block it cannot take (a quote, a byte
@@ -225,8 +225,16 @@ template <bool kFast>
       whole = false;
       break;
     }
-    list_bits<kFast>(special, next, ends, n);
-    list_bits<false>(newline & from, next, newlines, m);  // one or two: a round would be mostly waste
+#if defined(__x86_64__)
+    if constexpr (kFast) {
+      list_bits_avx2(special, next, ends, n);
+    } else {
+      list_bits(special, next, ends, n);
+    }
+#else
+    list_bits(special, next, ends, n);
+#endif
+    list_bits(newline & from, next, newlines, m);  // one or two: a round would be mostly waste
   }
   lists = {next, n, m};
   return whole;
