@@ -35,4 +35,8 @@ struct SnapshotOptions {
 // EmptyInput (empty, header only, no records), InvalidParams (a stratify column that does not exist).
 proto::DataSnapshot build_snapshot(const std::string& path, const SnapshotOptions& options);
 
+// A record's place in the random sample: the `sample_size` records of the file with the smallest
+// priorities are the sample. The seed and the record's byte offset alone decide it.
+std::uint64_t sample_priority(std::uint64_t seed, std::uint64_t offset);
+
 }  // namespace gdp::ingest
