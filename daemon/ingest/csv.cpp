@@ -175,7 +175,8 @@ inline void list_bits(std::uint64_t bits, std::size_t base, std::size_t* out, st
 // once per block), then the rest. TZCNT of no bits is 64, where the portable count of trailing
 // zeros is undefined (and GCC tests for zero with a branch per entry), so an entry of the round
 // is four instructions.
-GDP_AVX2 inline void list_bits_avx2(std::uint64_t bits, std::size_t base, std::size_t* out, std::size_t& count) {
+GDP_AVX2 inline void list_bits_avx2(std::uint64_t bits, std::size_t base, std::size_t* out,
+                                    std::size_t& count) {
   const auto total = static_cast<std::size_t>(_mm_popcnt_u64(bits));
   std::size_t* at = out + count;
 #pragma GCC unroll 16

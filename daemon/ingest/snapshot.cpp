@@ -205,8 +205,8 @@ std::size_t first_below_scalar(const std::uint64_t* offsets, std::size_t from, s
 GDP_AVX2 inline __m256i multiply4(__m256i a, std::uint64_t b) {
   const __m256i low = _mm256_set1_epi64x(static_cast<std::int64_t>(b & 0xFFFFFFFFU));
   const __m256i high = _mm256_set1_epi64x(static_cast<std::int64_t>(b >> 32));
-  const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), low),
-                                         _mm256_mul_epu32(a, high));
+  const __m256i cross =
+      _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), low), _mm256_mul_epu32(a, high));
   return _mm256_add_epi64(_mm256_mul_epu32(a, low), _mm256_slli_epi64(cross, 32));
 }
 
@@ -226,15 +226,16 @@ GDP_AVX2 std::size_t first_below_avx2(const std::uint64_t* offsets, std::size_t 
   for (; from + 4 <= rows; from += 4) {
     const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(offsets + from));
     const __m256i priority = mix4(_mm256_xor_si256(seeds, mix4(x)));
-    const int below = _mm256_movemask_pd(
-        _mm256_castsi256_pd(_mm256_cmpgt_epi64(bar, _mm256_xor_si256(priority, flip))));
+    const int below =
+        _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(bar, _mm256_xor_si256(priority, flip))));
     if (below != 0) return from + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(below)));
   }
   return first_below_scalar(offsets, from, rows, seed, limit);
 }
 #endif
 
-using FirstBelow = std::size_t (*)(const std::uint64_t*, std::size_t, std::size_t, std::uint64_t, std::uint64_t);
+using FirstBelow = std::size_t (*)(const std::uint64_t*, std::size_t, std::size_t, std::uint64_t,
+                                   std::uint64_t);
 const FirstBelow first_below =
 #if defined(__x86_64__)
     cpu_has_avx2() ? first_below_avx2 :
@@ -449,7 +450,6 @@ class ChunkSink : public RecordSink {
   std::unordered_map<std::string, Stratum> strata_;
 
  private:
-
   // `view()` gives the record at `offset`; it is called only if the record is stored or needed
   // for its stratum.
   template <class View>

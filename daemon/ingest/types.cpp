@@ -1053,7 +1053,9 @@ void ColumnInference::end_lookup() {
   static constexpr auto kKeep = [] {
     std::array<Words, kMaxLength + 1> keep{};
     for (std::size_t n = 0; n <= kMaxLength; ++n) {
-      for (std::size_t b = 0; b < n; ++b) (b < 8 ? keep[n].low : keep[n].high) |= std::uint64_t{0xFF} << (8 * (b % 8));
+      for (std::size_t b = 0; b < n; ++b) {
+        (b < 8 ? keep[n].low : keep[n].high) |= std::uint64_t{0xFF} << (8 * (b % 8));
+      }
     }
     return keep;
   }();

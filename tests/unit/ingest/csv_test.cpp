@@ -62,7 +62,8 @@ class Collect : public RecordSink {
         for (std::size_t r = 0; r < batch.rows; ++r) {
           const std::string_view v = batch.values[c * batch.stride + r];
           if (v.empty()) continue;
-          const auto at = reinterpret_cast<std::uintptr_t>(v.data()) - reinterpret_cast<std::uintptr_t>(data_.data());
+          const auto at =
+              reinterpret_cast<std::uintptr_t>(v.data()) - reinterpret_cast<std::uintptr_t>(data_.data());
           if (at < data_.size()) {
             if (at + RecordBatch::kReadAhead > data_.size()) {
               throw std::logic_error("a padded batch has a value " + std::to_string(data_.size() - at) +

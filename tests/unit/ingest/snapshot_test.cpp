@@ -80,9 +80,11 @@ TEST_CASE("the random sample is the rows of smallest priority, whatever the thre
       csv += std::to_string(id) + "," + std::string(*rc::gen::inRange<std::size_t>(0, 40), 'x') + "\n";
     }
     std::sort(by_priority.begin(), by_priority.end());
+    std::vector<int> ids;
+    for (std::size_t i = 0; i < 100; ++i) ids.push_back(by_priority[i].second);
+    std::sort(ids.begin(), ids.end());
     std::vector<std::string> expected;
-    for (std::size_t i = 0; i < 100; ++i) expected.push_back(std::to_string(by_priority[i].second));
-    std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) { return std::stoi(a) < std::stoi(b); });
+    for (const int id : ids) expected.push_back(std::to_string(id));
     const auto path = write(dir, "sizes.csv", csv);
     const auto threads = *rc::gen::inRange(1U, 4U);
     const auto block = *rc::gen::element<std::size_t>(64, 1000, 4096, std::size_t{1} << 20);
