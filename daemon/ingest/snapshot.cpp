@@ -74,8 +74,9 @@ class MappedFile {
       throw RpcError(ErrorCode::InputFile, "cannot open " + path + ": " + std::strerror(err) + formats);
     }
     struct stat st {};
-    if (fstat(fd_, &st) != 0)
+    if (fstat(fd_, &st) != 0) {
       throw RpcError(ErrorCode::InputFile, "cannot inspect " + path + ": " + std::strerror(errno));
+    }
     if (S_ISDIR(st.st_mode)) {
       throw RpcError(ErrorCode::InputFile, path + " is a directory; give one file (gdp reads " +
                                                std::string(kSupportedFormats) + " files)");
@@ -85,8 +86,9 @@ class MappedFile {
                      unsupported_message(path, "not a regular file (a device, socket or pipe)"));
     }
     size_ = static_cast<std::uint64_t>(st.st_size);
-    if (size_ == 0)
+    if (size_ == 0) {
       throw RpcError(ErrorCode::EmptyInput, path + " is empty (0 bytes): there is nothing to sample");
+    }
     if (size_ > options.max_bytes && !options.allow_large) {
       throw RpcError(ErrorCode::FileTooLarge,
                      path + " is " + human_size(size_) + ", over the " + human_size(options.max_bytes) +
@@ -94,8 +96,9 @@ class MappedFile {
                      {{"size_bytes", size_}, {"limit_bytes", options.max_bytes}});
     }
     void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
-    if (p == MAP_FAILED)
+    if (p == MAP_FAILED) {
       throw RpcError(ErrorCode::InputFile, "cannot map " + path + ": " + std::strerror(errno));
+    }
     data_ = static_cast<const char*>(p);
     madvise(p, size_, MADV_SEQUENTIAL);
   }
@@ -947,6 +950,7 @@ proto::DataSnapshot build_snapshot(const std::string& path, const SnapshotOption
   std::vector<SampledRow> chosen;
   if (options.method == proto::ExtractionMethod::stratified) {
     std::vector<std::uint64_t> counts;
+    counts.reserve(strata.size());
     for (const auto& [key, s] : strata) counts.push_back(s.count);
     const auto alloc = allocate(counts, options.sample_size);
     std::size_t i = 0;
@@ -1003,8 +1007,9 @@ proto::DataSnapshot build_snapshot(const std::string& path, const SnapshotOption
   snap.total_rows = static_cast<std::int64_t>(records);
   snap.sample_size = static_cast<std::int64_t>(snap.rows.size());
   snap.malformed_records = static_cast<std::int64_t>(malformed);
-  for (const auto& m : examples)
+  for (const auto& m : examples) {
     snap.malformed_examples.push_back({static_cast<std::int64_t>(m.line), m.reason});
+  }
   return snap;
 }
 

@@ -22,7 +22,7 @@ using namespace gdp;
 namespace {
 
 std::string write(const test::TempDir& dir, const std::string& name, const std::string& bytes) {
-  const auto path = dir / name;
+  auto path = dir / name;
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }
@@ -81,9 +81,11 @@ TEST_CASE("the random sample is the rows of smallest priority, whatever the thre
     }
     std::sort(by_priority.begin(), by_priority.end());
     std::vector<int> ids;
+    ids.reserve(100);
     for (std::size_t i = 0; i < 100; ++i) ids.push_back(by_priority[i].second);
     std::sort(ids.begin(), ids.end());
     std::vector<std::string> expected;
+    expected.reserve(ids.size());
     for (const int id : ids) expected.push_back(std::to_string(id));
     const auto path = write(dir, "sizes.csv", csv);
     const auto threads = *rc::gen::inRange(1U, 4U);
@@ -95,8 +97,9 @@ TEST_CASE("the random sample is the rows of smallest priority, whatever the thre
 TEST_CASE("first_n takes the first rows and stratified represents every group", "[snapshot]") {
   test::TempDir dir;
   std::string csv = "id,group\n";
-  for (int i = 1; i <= 1000; ++i)
+  for (int i = 1; i <= 1000; ++i) {
     csv += std::to_string(i) + "," + (i % 100 == 0 ? "rare" : i % 2 ? "odd" : "even") + "\n";
+  }
   const auto path = write(dir, "groups.csv", csv);
 
   auto first = opts();
@@ -225,8 +228,9 @@ std::string generated_field() {
     case 4: {
       std::string inner;
       const auto parts = *rc::gen::inRange(0, 6);
-      for (int i = 0; i < parts; ++i)
+      for (int i = 0; i < parts; ++i) {
         inner += *rc::gen::element<std::string>("x", ",", "\n", "\"\"", " ", "\r\n");
+      }
       return "\"" + inner + "\"";
     }
     case 5:
