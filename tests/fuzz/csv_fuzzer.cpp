@@ -2,10 +2,14 @@
 // one piece, and in two pieces cut at a fuzzer-chosen point the way the snapshot builder cuts a
 // file (quote parity from count_structure, next_record_start, and the rescan from the real stop
 // that csv.h prescribes). Both must give the same records and the same problems, and every record
-// must keep the reader's promises; any violation aborts.
+// must keep the reader's promises; any violation aborts. Where the bytes are all ASCII, the one
+// piece must also give what the byte-at-a-time reference reader gives (tests/support), which holds
+// the scanner's block-at-a-time paths, the bulk path among them, to the rules themselves.
 #include "common/utf8.h"
 #include "daemon/ingest/csv.h"
+#include "tests/support/csv_reference.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -94,6 +98,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(stop.line == 1 + count_structure(text).newlines);
   check_positions(text, whole.records, d);
   check_positions(text, whole.problems, d);
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    const auto want =
+        gdp::test::csv_reference_scan(text, d.delimiter, d.header.size(), d.data_offset, d.data_line);
+    require(whole.records.size() == want.rows.size());
+    for (std::size_t i = 0; i < want.rows.size(); ++i) {
+      const Item expected{want.rows[i].line, want.rows[i].offset, want.rows[i].values};
+      require(whole.records[i] == expected);
+    }
+    require(whole.problems.size() == want.problems.size());
+    for (std::size_t i = 0; i < want.problems.size(); ++i) {
+      const Item expected{want.problems[i].line, want.problems[i].offset, {want.problems[i].reason}};
+      require(whole.problems[i] == expected);
+    }
+  }
 
   // Two pieces.
   const std::size_t first = d.data_offset;

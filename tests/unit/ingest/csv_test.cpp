@@ -2,6 +2,7 @@
 // as malformed, and the chunking support that lets a big file be scanned in pieces on several
 // threads with exactly the records one pass gives.
 #include "daemon/ingest/csv.h"
+#include "tests/support/csv_reference.h"
 
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
@@ -23,29 +24,8 @@ using namespace gdp::ingest;
 
 namespace {
 
-struct Row {
-  std::uint64_t line = 0;
-  std::uint64_t offset = 0;
-  std::vector<std::string> values;
-  bool operator==(const Row&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Row& row) {
-  os << "{line " << row.line << ", offset " << row.offset << ":";
-  for (const auto& v : row.values) os << " [" << v << "]";
-  return os << "}";
-}
-
-struct Problem {
-  std::uint64_t line = 0;
-  std::uint64_t offset = 0;
-  std::string reason;
-  bool operator==(const Problem&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Problem& p) {
-  return os << "{line " << p.line << ", offset " << p.offset << ": " << p.reason << "}";
-}
+using Row = gdp::test::CsvRow;
+using Problem = gdp::test::CsvProblem;
 
 class Collect : public RecordSink {
  public:
@@ -607,101 +587,6 @@ rc::Gen<GeneratedCsv> generated_csv(std::size_t min_columns = 1, std::size_t min
 
 namespace {
 
-// A plain byte-at-a-time reading of csv.h's rules, to hold the scanner's block-at-a-time fast path
-// and its fallback to: records with their fields, lines and offsets, and the problems, with the
-// expected field count `columns` (the first record's count when 0). No high bytes here.
-struct Reference {
-  std::vector<Row> rows;
-  std::vector<Problem> problems;
-};
-
-Reference reference_scan(std::string_view d, char delim, std::size_t columns) {
-  Reference out;
-  const std::size_t size = d.size();
-  const auto newlines = [&](std::size_t from, std::size_t to) {
-    return static_cast<std::uint64_t>(std::count(d.begin() + from, d.begin() + to, '\n'));
-  };
-  std::size_t pos = 0;
-  std::uint64_t line = 1;
-  while (pos < size) {
-    std::size_t p = pos;
-    while (p < size && d[p] == '\r') ++p;
-    if (p == size) break;  // only CRs left
-    if (d[p] == '\n') {    // a blank line
-      pos = p + 1;
-      ++line;
-      continue;
-    }
-    Row row{line, pos, {}};
-    bool unterminated = false;
-    std::uint64_t quote_line = 0;
-    std::size_t i = pos;
-    for (;;) {
-      std::string value;
-      std::size_t t = size;
-      const auto at_line_end = [&](std::size_t k) { return k == size || d[k] == '\n'; };
-      if (i < size && d[i] == '"') {
-        quote_line = line;
-        std::size_t j = i + 1;
-        for (;;) {
-          const std::size_t q = d.find('"', j);
-          if (q == std::string_view::npos) {
-            line += newlines(j, size);
-            unterminated = true;
-            break;
-          }
-          line += newlines(j, q);
-          value.append(d.substr(j, q - j));
-          if (q + 1 < size && d[q + 1] == '"') {
-            value += '"';
-            j = q + 2;
-            continue;
-          }
-          std::size_t k = q + 1;  // text after the closing quote is kept, up to the next quote
-          while (k < size && d[k] != delim && d[k] != '\n' && d[k] != '"') ++k;
-          std::string tail(d.substr(q + 1, k - q - 1));
-          if (at_line_end(k) && !tail.empty() && tail.back() == '\r') tail.pop_back();
-          value += tail;
-          if (k < size && d[k] == '"') {
-            j = k + 1;
-            continue;
-          }
-          t = k;
-          break;
-        }
-      } else {
-        std::size_t k = i;
-        while (k < size && d[k] != delim && d[k] != '\n') ++k;
-        value = d.substr(i, k - i);
-        if (at_line_end(k) && !value.empty() && value.back() == '\r') value.pop_back();
-        t = k;
-      }
-      row.values.push_back(std::move(value));
-      if (t < size && d[t] == delim) {
-        i = t + 1;
-        continue;
-      }
-      pos = t < size ? t + 1 : size;
-      if (t < size) ++line;
-      break;
-    }
-    if (unterminated) {
-      out.problems.push_back(
-          {row.line, row.offset, "unterminated quote starting at line " + std::to_string(quote_line)});
-      continue;
-    }
-    if (columns == 0) columns = row.values.size();
-    if (row.values.size() != columns) {
-      out.problems.push_back({row.line, row.offset,
-                              "expected " + std::to_string(columns) + (columns == 1 ? " field" : " fields") +
-                                  ", found " + std::to_string(row.values.size())});
-      continue;
-    }
-    out.rows.push_back(std::move(row));
-  }
-  return out;
-}
-
 CsvDialect plain_dialect(char delim, std::size_t columns) {
   CsvDialect dialect;
   dialect.delimiter = delim;
@@ -714,7 +599,7 @@ CsvDialect plain_dialect(char delim, std::size_t columns) {
 void check_against_reference(std::string_view text, char delim, std::size_t columns) {
   Collect sink(text);
   const auto stop = scan_csv(text, 0, text.size(), 1, plain_dialect(delim, columns), sink);
-  const auto want = reference_scan(text, delim, columns);
+  const auto want = gdp::test::csv_reference_scan(text, delim, columns);
   RC_ASSERT(stop.offset == text.size());
   RC_ASSERT(sink.rows == want.rows);
   RC_ASSERT(sink.problems == want.problems);
@@ -755,7 +640,7 @@ TEST_CASE("quotes, delimiters, CRLFs and high bytes at every place around the 64
           CAPTURE(construct, len, then, columns);
           Collect sink(text);
           const auto stop = scan_csv(text, 0, text.size(), 1, plain_dialect(',', columns), sink);
-          const auto want = reference_scan(text, ',', columns);
+          const auto want = gdp::test::csv_reference_scan(text, ',', columns);
           CHECK(stop.offset == text.size());
           CHECK(sink.rows == want.rows);
           CHECK(sink.problems == want.problems);
