@@ -1535,6 +1535,7 @@ std::size_t ColumnInference::add_iso_dates_scalar(std::span<const std::string_vi
 // the classification that a hit does not need. The key is made again here rather than passed:
 // passed by reference, it would be stored to memory for every lookup, hit or not.
 [[gnu::noinline]] void ColumnInference::add_missed(std::string_view value, ValueKind kind, std::size_t slot) {
+  ++recent_.misses;
   const std::uint64_t nulls = null_count_;
   add_value(value, kind);
   recent_.remember(Recent::key(value, kind), slot, null_count_ != nulls);

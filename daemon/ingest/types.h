@@ -69,6 +69,9 @@ class ColumnInference {
   void add_text(std::span<const std::string_view> values, bool padded = false);
   void merge(const ColumnInference& other);
   ColumnStats finish() const;
+  // Lookups in the cache of recent values (below) that missed: what its keys and slots are tuned
+  // by. A diagnostic, not part of the result; merge() ignores it.
+  std::uint64_t recent_misses() const { return recent_.misses; }
 
   // The JSON the snapshot shows for one sampled value once the column's type is known: integer and
   // float → number (integer literals stay exact int64), boolean → true/false, null markers → null,
@@ -132,6 +135,7 @@ class ColumnInference {
     std::uint32_t value_skip = 0;
     std::uint32_t round_lookups = 0;
     std::uint32_t round_hits = 0;
+    std::uint64_t misses = 0;
 
    private:
     // One way, so two values that share a slot push each other out (a miss costs ~230
